@@ -1,0 +1,89 @@
+"""The imperative shell: the alembic comparator that wires readers -> diff -> operations."""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from typing import Any
+
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations.ops import MigrationScript, UpgradeOps
+from alembic.runtime.migration import MigrationContext
+
+from alembic_wfplugin.declared import declared_workflows, import_modules
+from alembic_wfplugin.defined import defined_workflows
+from alembic_wfplugin.diff import diff_workflows
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.model import WorkflowChanges, WorkflowSpec
+from alembic_wfplugin.ops import CreateWorkflowOp, DeleteWorkflowOp, WorkflowOp, WorkflowOps
+from alembic_wfplugin.options import Options
+
+log = logging.getLogger("alembic.wfplugin")
+
+# Migration contexts in which the comparator ran, i.e. autogenerate runs (see skip_empty_revision).
+_compared: weakref.WeakSet[MigrationContext] = weakref.WeakSet()
+
+
+def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, *_: Any) -> Any:
+    """Append the operations that make the ``workflows`` table match the code to ``upgrade_ops``.
+
+    Called by alembic for every autogenerate run (``revision --autogenerate``, ``check``); the extra
+    positional argument of the pre-1.18 ``"schema"`` hook is ignored.
+    """
+    if autogen_context.connection is None:
+        raise WorkflowPluginError(
+            "alembic-wfplugin compares against the live database, but this autogenerate run has no "
+            "connection (offline mode). Run it online: python main.py db revision --autogenerate."
+        )
+    options = Options.from_context_opts(autogen_context.opts)
+    import_modules(options.import_modules)
+    declared = declared_workflows()
+    database = defined_workflows(autogen_context.connection)
+    changes = diff_workflows(declared, database, options)
+    _compared.add(autogen_context.migration_context)
+    ops = workflow_ops(changes, has_is_task=database.has_is_task)
+    for op in ops:
+        log.info("Detected %s", describe(op))
+    if ops:
+        upgrade_ops.ops.append(WorkflowOps(ops))
+    return _continue()
+
+
+def workflow_ops(changes: WorkflowChanges, *, has_is_task: bool) -> list[WorkflowOp]:
+    removed: list[WorkflowOp] = [DeleteWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.removed]
+    added: list[WorkflowOp] = [CreateWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.added]
+    return removed + added
+
+
+def describe(op: WorkflowOp) -> str:
+    kind = "added" if isinstance(op, CreateWorkflowOp) else "removed"
+    return f"{kind} workflow {op.spec.name!r} ({_where(op.spec)})"
+
+
+def _where(spec: WorkflowSpec) -> str:
+    if spec.is_plain_task:
+        return "task"
+    links = [str(selector) for selector in spec.selectors] + list(spec.product_names)
+    return ", ".join(links) or "no products"
+
+
+def skip_empty_revision(context: MigrationContext, revision: Any, directives: list[MigrationScript]) -> None:
+    """A ``process_revision_directives`` hook: write no file when autogenerate found nothing to do.
+
+    orchestrator-core's ``env.py`` drops empty revisions only when ``config.cmd_opts.autogenerate`` is
+    set, which ``python main.py db revision --autogenerate`` never sets. This hook knows an autogenerate
+    run by the comparator having run in it, so a plain ``db revision`` (to write by hand) is kept.
+    """
+    cmd_opts = getattr(context.config, "cmd_opts", None) if context.config is not None else None
+    autogenerate = context in _compared or getattr(cmd_opts, "autogenerate", False)
+    if autogenerate and directives and all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
+        directives[:] = []
+        log.info("No changes in schema or workflow registration detected; no revision file written.")
+
+
+def _continue() -> Any:
+    try:
+        from alembic.util import PriorityDispatchResult
+    except ImportError:  # alembic < 1.18 has no priority dispatch; any return value will do
+        return None
+    return PriorityDispatchResult.CONTINUE

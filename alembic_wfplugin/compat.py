@@ -1,0 +1,45 @@
+"""The one place that knows where orchestrator-core keeps its modules.
+
+orchestrator-core 5.0 moved everything from ``orchestrator.*`` to ``orchestrator.core.*``. Nothing
+else in this package imports orchestrator-core; and nothing here runs at import time, because this
+package is loaded while ``import alembic`` sets up plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+
+@cache
+def orchestrator_package() -> str:
+    """``"orchestrator.core"`` on orchestrator-core 5.x, ``"orchestrator"`` on 4.x."""
+    try:
+        importlib.import_module("orchestrator.core.workflows")
+    except ModuleNotFoundError:
+        return "orchestrator"
+    return "orchestrator.core"
+
+
+def _module(relative: str) -> ModuleType:
+    return importlib.import_module(f"{orchestrator_package()}.{relative}")
+
+
+def helpers_module_path() -> str:
+    """Where generated revisions import the migration helpers from."""
+    return f"{orchestrator_package()}.migrations.helpers"
+
+
+def workflow_registry() -> Mapping[str, Any]:
+    """orchestrator-core's ``ALL_WORKFLOWS``: workflow name -> ``LazyWorkflowInstance``."""
+    registry: Mapping[str, Any] = _module("workflows").ALL_WORKFLOWS
+    return registry
+
+
+def default_workflows_package() -> str:
+    """The package that relative ``LazyWorkflowInstance`` paths (``".modify_note"``) are relative to."""
+    package: str = _module("workflows").DEFAULT_PKG
+    return package

@@ -1,0 +1,63 @@
+"""The code side: the workflows that orchestrator-core's registry (``ALL_WORKFLOWS``) declares."""
+
+from __future__ import annotations
+
+import importlib
+import traceback
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from alembic_wfplugin import compat
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.model import DeclaredWorkflow
+
+
+def import_modules(modules: Iterable[str]) -> None:
+    """Import the modules that fill the registry (``wfplugin_import_modules``)."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise WorkflowPluginError(
+                f"wfplugin_import_modules: cannot import {module!r} ({exc}). Run from the application's "
+                f"folder with PYTHONPATH=. (as orchestrator-core's tutorial does), or fix the module name."
+            ) from exc
+
+
+def declared_workflows(registry: Mapping[str, Any] | None = None) -> dict[str, DeclaredWorkflow]:
+    """Instantiate every ``LazyWorkflowInstance`` and read its target and description.
+
+    Every broken registration is collected, so one run reports them all.
+    """
+    registry = compat.workflow_registry() if registry is None else registry
+    default_package = compat.default_workflows_package()
+    declared: dict[str, DeclaredWorkflow] = {}
+    problems: list[str] = []
+    for name, lazy in sorted(registry.items()):
+        package: str = lazy.package
+        module = f"{default_package}{package}" if package.startswith(".") else package
+        culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
+        try:
+            workflow = lazy.instantiate()
+        except Exception as exc:  # whatever the module raises, report it against its registration
+            last = traceback.format_exception_only(exc)[-1].strip()
+            problems.append(f"{culprit}: cannot be instantiated: {last}")
+            continue
+        target = getattr(workflow, "target", None)
+        if target is None or not hasattr(workflow, "steps"):
+            problems.append(f"{culprit}: {module}.{lazy.function} is not a workflow (decorate it with @workflow(...))")
+            continue
+        declared[name] = DeclaredWorkflow(
+            name=name,
+            module=module,
+            target=str(getattr(target, "value", target)),
+            description=getattr(workflow, "description", None) or "",
+        )
+    if problems:
+        raise WorkflowPluginError(
+            "Cannot read the workflows the code declares:\n  - "
+            + "\n  - ".join(problems)
+            + "\nFix the module path or function name in the LazyWorkflowInstance(...) line, "
+            "or remove the line if the workflow is gone."
+        )
+    return declared

@@ -1,0 +1,98 @@
+"""Plain snapshots of both sides of the comparison; frozen so the diff core can only read them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# orchestrator-core's rule (its migrate-tasks wizard): these targets make a workflow a task.
+TASK_TARGETS = frozenset({"SYSTEM", "VALIDATE"})
+
+
+def is_task_target(target: str) -> bool:
+    return target in TASK_TARGETS
+
+
+@dataclass(frozen=True, order=True)
+class ProductSelector:
+    """Every product of ``product_type`` (narrowed to ``tag`` when given), as orchestrator-core's
+    ``create_workflow`` links them."""
+
+    product_type: str
+    tag: str | None = None
+
+    def __str__(self) -> str:
+        return self.product_type if self.tag is None else f"{self.product_type}:{self.tag}"
+
+
+@dataclass(frozen=True, order=True)
+class Product:
+    name: str
+    product_type: str
+    tag: str
+
+
+@dataclass(frozen=True)
+class DeclaredWorkflow:
+    """A workflow as the code declares it (one ``LazyWorkflowInstance``)."""
+
+    name: str
+    module: str  # absolute module path of the LazyWorkflowInstance, e.g. "workflows.user.create_user"
+    target: str
+    description: str  # the decorator's description; "" when not given (orchestrator-core 5.x style)
+
+
+@dataclass(frozen=True)
+class DefinedWorkflow:
+    """A ``workflows`` row and the products it is linked to."""
+
+    name: str
+    target: str
+    description: str
+    is_task: bool
+    deleted: bool = False
+    products: tuple[Product, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    workflows: Mapping[str, DefinedWorkflow]
+    products: tuple[Product, ...]
+    has_is_task: bool = True  # orchestrator-core < 4.0 has no workflows.is_task column
+
+    @property
+    def product_types(self) -> frozenset[str]:
+        return frozenset(product.product_type for product in self.products)
+
+
+@dataclass(frozen=True)
+class WorkflowSpec:
+    """Everything needed to write one workflow row and its links: what a create operation writes and
+    what a delete operation must be able to write back."""
+
+    name: str
+    target: str
+    description: str
+    is_task: bool
+    selectors: tuple[ProductSelector, ...] = ()  # link every product these select ...
+    product_names: tuple[str, ...] = ()  # ... and exactly these products
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        product_type = self.selectors[0].product_type if self.selectors else ""
+        return (product_type, self.name)
+
+    @property
+    def is_plain_task(self) -> bool:
+        """Exactly what orchestrator-core's ``create_task`` writes."""
+        return self.target == "SYSTEM" and self.is_task and not self.selectors and not self.product_names
+
+
+@dataclass(frozen=True)
+class WorkflowChanges:
+    added: tuple[WorkflowSpec, ...] = ()
+    removed: tuple[WorkflowSpec, ...] = ()
+    reasons: Mapping[str, str] = field(default_factory=dict)  # workflow name -> why it changes
+
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed)

@@ -1,0 +1,40 @@
+"""The Alembic plugin (alembic 1.18+), published through the ``alembic.plugins`` entry point.
+
+alembic imports this module and calls ``setup()`` in the middle of ``import alembic``: only the parts
+of alembic that are initialised by then are imported here (``alembic.autogenerate.render``, not
+``alembic.autogenerate``), and orchestrator-core not at all; the comparator imports it when it runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any
+
+
+def setup(plugin: Any) -> None:
+    from alembic.util import DispatchPriority
+
+    register_renderers()
+    # "autogenerate" (not "schema"): alembic's own "schema" dispatch is a plugin too, and is not
+    # enabled in a workflows-only run (autogenerate_plugins=["alembic_wfplugin"]).
+    plugin.add_autogenerate_comparator(compare_workflows, "autogenerate", priority=DispatchPriority.LAST)
+
+
+def register_renderers() -> None:
+    from alembic.autogenerate.render import renderers
+
+    from alembic_wfplugin.ops import WorkflowOps
+    from alembic_wfplugin.render import render_workflow_ops
+
+    renderers.dispatch_for(WorkflowOps)(render_workflow_ops)
+
+
+def compare_workflows(autogen_context: Any, upgrade_ops: Any, *rest: Any) -> Any:
+    from alembic_wfplugin import compare
+
+    return compare.compare_workflows(autogen_context, upgrade_ops, *rest)
+
+
+# alembic's loader iterates over what the entry point loads, so it must be a list of modules.
+PLUGINS: list[ModuleType] = [sys.modules[__name__]]

@@ -1,0 +1,13 @@
+from orchestrator.core.targets import Target
+from orchestrator.core.types import State
+from orchestrator.core.workflow import StepList, begin, done, step, workflow
+
+
+@step("Create user group")
+def create_user_group_step(state: State) -> State:
+    return {**state, "last_action": "create user group"}
+
+
+@workflow(target=Target.CREATE)
+def create_user_group() -> StepList:
+    return begin >> create_user_group_step >> done

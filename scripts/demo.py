@@ -1,0 +1,49 @@
+"""The whole job on the tutorial application, against a throwaway PostgreSQL:
+migrate, autogenerate, show the revision, apply it, autogenerate again (nothing to do)."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests import pgserver
+from tests.fixture_app import FixtureApp, copy_fixture
+
+
+def step(text: str) -> None:
+    print(f"\n=== {text}", flush=True)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="wfplugin-demo-") as tmp, pgserver.running() as cluster:
+        app = FixtureApp(copy_fixture(Path(tmp) / "app"), cluster.create_database("wfplugin_demo"))
+        step("python main.py db upgrade heads  (orchestrator-core's schema and the tutorial's products)")
+        app.upgrade()
+        print("workflows in the database:", ", ".join(sorted(app.workflows())))
+
+        step('python main.py db revision --autogenerate -m "add User and UserGroup workflows"')
+        before = app.revision_files()
+        app.autogenerate("add User and UserGroup workflows")
+        (revision,) = app.revision_files() - before
+        print(f"wrote {revision.relative_to(app.directory)}:\n")
+        print(revision.read_text())
+
+        step("python main.py db upgrade heads  (apply it)")
+        app.upgrade()
+        for name, row in sorted(app.workflows().items()):
+            products = ", ".join(row.products)
+            print(f"  {name:34} {row.target:9} is_task={row.is_task!s:5} {row.description[:28]!r:32} {products}")
+
+        step("python main.py db revision --autogenerate  (again: nothing left to do)")
+        before = app.revision_files()
+        app.autogenerate("nothing")
+        new = app.revision_files() - before
+        print("no revision file written" if not new else f"UNEXPECTED: {sorted(new)}")
+        return 0 if not new else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
