@@ -30,6 +30,15 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
     Called by alembic for every autogenerate run (``revision --autogenerate``, ``check``); the extra
     positional argument of the pre-1.18 ``"schema"`` hook is ignored.
     """
+    try:
+        return _compare(autogen_context, upgrade_ops)
+    except WorkflowPluginError as error:
+        # main.py (typer) shows a long traceback; the log line keeps the message readable on its own.
+        log.error("%s", error)
+        raise
+
+
+def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     if autogen_context.connection is None:
         raise WorkflowPluginError(
             "alembic-wfplugin compares against the live database, but this autogenerate run has no "
@@ -72,13 +81,26 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
 
     orchestrator-core's ``env.py`` drops empty revisions only when ``config.cmd_opts.autogenerate`` is
     set, which ``python main.py db revision --autogenerate`` never sets. This hook knows an autogenerate
-    run by the comparator having run in it, so a plain ``db revision`` (to write by hand) is kept.
+    run by the comparator having run in it, so a plain ``db revision`` (to write by hand) is kept; and it
+    acts only for alembic's ``revision`` command, since ``check`` needs the (empty) script to report on.
     """
-    cmd_opts = getattr(context.config, "cmd_opts", None) if context.config is not None else None
-    autogenerate = context in _compared or getattr(cmd_opts, "autogenerate", False)
-    if autogenerate and directives and all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
+    autogenerate = context in _compared
+    if (
+        autogenerate
+        and _running_command(context) == "revision"
+        and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)
+    ):
         directives[:] = []
         log.info("No changes in schema or workflow registration detected; no revision file written.")
+
+
+def _running_command(context: MigrationContext) -> str | None:
+    """The alembic command (``revision``, ``check``) whose environment is running: alembic passes the
+    command's own ``retrieve_migrations`` closure as the environment's ``fn``."""
+    environment = context.environment_context
+    function = environment.context_opts.get("fn") if environment is not None else None
+    qualname: str = getattr(function, "__qualname__", "")
+    return qualname.split(".")[0] or None
 
 
 def _continue() -> Any:

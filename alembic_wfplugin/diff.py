@@ -110,6 +110,11 @@ def description_of(workflow: DeclaredWorkflow, options: Options) -> str:
             f"stores at most {DESCRIPTION_LENGTH} (workflows.description). Shorten it in the @workflow decorator "
             f"or in {PREFIX}descriptions."
         )
+    if "\x00" in description:
+        raise WorkflowPluginError(
+            f"The description of workflow {workflow.name!r} contains a NUL character, which PostgreSQL text "
+            f"cannot store. Remove it from the @workflow decorator or from {PREFIX}descriptions."
+        )
     return description
 
 

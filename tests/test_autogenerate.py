@@ -1,0 +1,153 @@
+"""End to end through the fixture's real `python main.py db ...`, against a real database."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+from tests.fixture_app import FixtureApp, WorkflowRow
+
+USERS = ("User external", "User internal")
+TUTORIAL = {
+    "create_user_group": WorkflowRow("CREATE", "Create user group", False, False, ("User Group",)),
+    "modify_user_group": WorkflowRow("MODIFY", "Modify user group", False, False, ("User Group",)),
+    "terminate_user_group": WorkflowRow("TERMINATE", "Terminate user group", False, False, ("User Group",)),
+    "create_user": WorkflowRow("CREATE", "Create user", False, False, USERS),
+    "modify_user": WorkflowRow("MODIFY", "Modify user", False, False, USERS),
+    "terminate_user": WorkflowRow("TERMINATE", "Terminate user", False, False, USERS),
+}
+
+
+def autogenerate_one(app: FixtureApp, message: str) -> Path:
+    before = app.revision_files()
+    app.autogenerate(message)
+    new = app.revision_files() - before
+    assert len(new) == 1, f"expected one new revision, got {sorted(new)}"
+    return new.pop()
+
+
+def calls(source: str, function: str) -> list[str]:
+    """The helper calls in ``function`` of a revision, each as source text."""
+    tree = ast.parse(source)
+    (definition,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function]
+    return [ast.unparse(statement.value) for statement in definition.body if isinstance(statement, ast.Expr)]
+
+
+def imported_modules(source: str) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            modules.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+    return modules
+
+
+def register_tutorial(app: FixtureApp) -> Path:
+    revision = autogenerate_one(app, "add User and UserGroup workflows")
+    app.upgrade()
+    return revision
+
+
+def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
+    before = app.workflows()
+    revision = register_tutorial(app)
+
+    source = revision.read_text()
+    assert imported_modules(source) == {"sqlalchemy", "alembic", "orchestrator.core.migrations.helpers"}
+    ruff = shutil.which("ruff")
+    assert ruff
+    formatted = subprocess.run([ruff, "format", "--isolated", "--check", str(revision)], capture_output=True, text=True)
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    # ordered by product type, then name
+    assert [call.split("'name': ")[1].split("'")[1] for call in calls(source, "upgrade")] == [
+        "create_user",
+        "modify_user",
+        "terminate_user",
+        "create_user_group",
+        "modify_user_group",
+        "terminate_user_group",
+    ]
+
+    after = app.workflows()
+    assert {name: after[name] for name in TUTORIAL} == TUTORIAL
+    assert {name: row for name, row in after.items() if name not in TUTORIAL} == before
+
+    # in sync: a second autogenerate writes nothing
+    files = app.revision_files()
+    second = app.autogenerate("nothing to do")
+    assert app.revision_files() == files
+    assert "no revision file written" in second.stdout + second.stderr
+
+    app.run("db", "downgrade", "data@-1")
+    assert app.workflows() == before
+
+
+def test_removed_registrations_are_deleted_and_their_downgrade_recreates_them(app: FixtureApp) -> None:
+    register_tutorial(app)
+    registered = app.workflows()
+    registry = app.directory / "workflows" / "__init__.py"
+    lines = registry.read_text().splitlines(keepends=True)
+    registry.write_text(
+        "".join(line for line in lines if '"modify_user"' not in line and '"terminate_user_group"' not in line)
+    )
+
+    revision = autogenerate_one(app, "remove two workflows")
+    source = revision.read_text()
+    assert calls(source, "upgrade") == [
+        "delete_workflow(conn, 'modify_user')",
+        "delete_workflow(conn, 'terminate_user_group')",
+    ]
+    app.upgrade()
+    after = app.workflows()
+    assert set(registered) - set(after) == {"modify_user", "terminate_user_group"}
+    assert not app.query(
+        "SELECT 1 FROM products_workflows pw LEFT JOIN workflows w USING (workflow_id) WHERE w.name IS NULL"
+    )
+
+    app.run("db", "downgrade", "data@-1")
+    assert app.workflows() == registered
+
+
+def test_unresolvable_product_type_fails_with_one_error_and_writes_nothing(app: FixtureApp) -> None:
+    port = app.directory / "workflows" / "port"
+    port.mkdir()
+    (port / "__init__.py").write_text("")
+    create_user = (app.directory / "workflows" / "user" / "create_user.py").read_text()
+    (port / "create_port.py").write_text(create_user.replace("create_user", "create_port"))
+    registry = app.directory / "workflows" / "__init__.py"
+    registry.write_text(registry.read_text() + 'LazyWorkflowInstance("workflows.port.create_port", "create_port")\n')
+    before_rows = app.workflows()
+    before_version = app.query("SELECT version_num FROM alembic_version")
+    files = app.revision_files()
+
+    result = app.autogenerate("add port", check=False)
+
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())  # typer wraps the traceback's text
+    assert "Cannot tell which product type these new workflows belong to" in output
+    assert "create_port (CREATE, in workflows.port.create_port)" in output
+    assert "wfplugin_product_types" in output
+    assert app.revision_files() == files
+    assert app.workflows() == before_rows
+    assert app.query("SELECT version_num FROM alembic_version") == before_version
+
+
+def test_plain_revision_without_autogenerate_is_still_written(app: FixtureApp) -> None:
+    files = app.revision_files()
+    app.run("db", "revision", "-m", "by hand")
+    assert len(app.revision_files() - files) == 1
+
+
+def test_alembic_check_fails_while_drifted_and_passes_in_sync(app: FixtureApp) -> None:
+    check = ["alembic", "-c", "alembic.ini", "-n", "standalone", "check"]
+    drifted = app.run_command(check, check=False)
+    assert drifted.returncode != 0
+    assert "New upgrade operations detected" in drifted.stdout + drifted.stderr
+    assert "('add_workflow', 'create_user', 'CREATE', 'User')" in drifted.stdout + drifted.stderr
+
+    register_tutorial(app)
+    in_sync = app.run_command(check, check=False)
+    assert in_sync.returncode == 0, in_sync.stdout + in_sync.stderr

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.model import ProductSelector
+from alembic_wfplugin.options import Options
+
+
+def test_defaults_and_unrelated_context_options_are_ignored() -> None:
+    assert Options.from_context_opts({"compare_type": True, "target_metadata": None}) == Options()
+
+
+def test_product_types_accept_a_type_a_tagged_type_or_a_list() -> None:
+    options = Options.from_context_opts(
+        {
+            "wfplugin_product_types": {"a": "User", "b": "User:USER_INT", "c": ["UserGroup", "User:USER_EXT"]},
+            "wfplugin_descriptions": {"a": "Create a user"},
+            "wfplugin_import_modules": ["workflows"],
+        }
+    )
+    assert options.product_types == {
+        "a": (ProductSelector("User"),),
+        "b": (ProductSelector("User", "USER_INT"),),
+        "c": (ProductSelector("User", "USER_EXT"), ProductSelector("UserGroup")),
+    }
+    assert options.descriptions == {"a": "Create a user"}
+    assert options.import_modules == ("workflows",)
+
+
+def test_misspelled_option_names_the_likely_one() -> None:
+    with pytest.raises(WorkflowPluginError, match=r"wfplugin_product_type \(did you mean wfplugin_product_types\?\)"):
+        Options.from_context_opts({"wfplugin_product_type": {}})
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"wfplugin_product_types": ["User"]},
+        {"wfplugin_product_types": {"a": ""}},
+        {"wfplugin_product_types": {"a": []}},
+        {"wfplugin_descriptions": {"a": 3}},
+    ],
+)
+def test_malformed_options_are_errors(opts: dict[str, object]) -> None:
+    with pytest.raises(WorkflowPluginError, match="wfplugin_"):
+        Options.from_context_opts(opts)

@@ -1,0 +1,149 @@
+"""Rendering: valid, ruff-formatted Python that calls orchestrator-core's helpers, whatever the strings,
+and that writes exactly the rows it describes when run against a real database."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import render_python_code
+from alembic.operations.ops import UpgradeOps
+
+from alembic_wfplugin import compat
+from alembic_wfplugin.model import ProductSelector, WorkflowSpec
+from alembic_wfplugin.ops import CreateWorkflowOp, DeleteWorkflowOp, WorkflowOps
+from alembic_wfplugin.render import py_str
+
+HOSTILE = [
+    "it's",
+    'say "hi"',
+    "both ' and \"",
+    "\"\"\"triple\"\"\" and '''triple'''",
+    "back\\slash\\",
+    "new\nline and carriage\rreturn and\ttab",
+    "${mako} and %(interpolation)s and {format}",
+    "Überprüfung – ünïcödé ✓ 日本語",  # noqa: RUF001
+    "nul\x00 and bell\x07 and del\x7f and nbsp\xa0 and ls\u2028",
+    "x" * 4000,
+]
+
+
+def ruff_formatted(source: str) -> str:
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff must be installed (it is in the test extra)"
+    result = subprocess.run([ruff, "format", "--isolated", "-"], input=source, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_py_str_is_a_literal_of_exactly_the_text_and_ruff_stable(text: str) -> None:
+    literal = py_str(text)
+    assert ast.literal_eval(literal) == text
+    source = f"x = {literal}\n"
+    assert ruff_formatted(source) == source
+
+
+SPECS = [
+    WorkflowSpec("create_user", "CREATE", "Create user", False, (ProductSelector("User"),)),
+    WorkflowSpec("modify_ext", "MODIFY", HOSTILE[3], False, (ProductSelector("User", "USER_EXT"),)),
+    WorkflowSpec("task_y", "SYSTEM", HOSTILE[5], True),
+    WorkflowSpec("validate_z", "VALIDATE", "V", True, (ProductSelector("User"), ProductSelector("UserGroup"))),
+    WorkflowSpec("modify_some", "MODIFY", "Some", False, (ProductSelector("UserGroup"),), ("User internal",)),
+    WorkflowSpec("system_not_task", "SYSTEM", HOSTILE[6], False),
+    # PostgreSQL text cannot hold NUL, so strings that reach the database are hostile without it
+    WorkflowSpec("only_named", "MODIFY", HOSTILE[8].replace("\x00", ""), False, (), ("User external", "User internal")),
+]
+
+
+def body(ops: WorkflowOps) -> str:
+    return render_python_code(UpgradeOps(ops=[ops]))
+
+
+def as_function(code: str) -> str:
+    # render_python_code indents every line but the first, as the revision template expects
+    return "def upgrade() -> None:\n    " + code.strip() + "\n"
+
+
+def test_rendered_operations_are_valid_ruff_formatted_python_with_only_expected_calls() -> None:
+    code = body(WorkflowOps([CreateWorkflowOp(spec) for spec in SPECS] + [DeleteWorkflowOp(SPECS[0])]))
+    source = as_function(code)
+    assert ruff_formatted(source) == source
+    tree = ast.parse(source)
+    calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    assert calls == {"op.get_bind", "create_workflow", "create_task", "delete_workflow", "conn.execute", "sa.text"}
+    # every string from the specs is present byte for byte as a literal
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    for spec in SPECS:
+        assert spec.name in literals and spec.description in literals
+
+
+def test_reverse_of_create_is_delete_and_back() -> None:
+    ops = WorkflowOps([DeleteWorkflowOp(SPECS[0]), CreateWorkflowOp(SPECS[2])])
+    reverse = ops.reverse()
+    assert [type(op).__name__ for op in reverse.ops] == ["DeleteWorkflowOp", "CreateWorkflowOp"]
+    assert [op.spec.name for op in reverse.workflow_ops] == ["task_y", "create_user"]
+    assert [op.spec for op in reverse.reverse().workflow_ops] == [op.spec for op in ops.workflow_ops]
+    assert UpgradeOps(ops=[ops]).as_diffs() == [
+        ("remove_workflow", "create_user", "CREATE", "User"),
+        ("add_workflow", "task_y", "SYSTEM", "no products"),
+    ]
+    assert "CreateWorkflowOp('task_y', target=SYSTEM, linked to no products)" in repr(ops)
+
+
+@pytest.fixture
+def connection(database_url: str) -> Iterator[sa.Connection]:
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+def run_rendered(code: str, connection: sa.Connection) -> None:
+    helpers = __import__(compat.helpers_module_path(), fromlist=["create_workflow"])
+    namespace = {
+        "op": SimpleNamespace(get_bind=lambda: connection),
+        "sa": sa,
+        "create_workflow": helpers.create_workflow,
+        "create_task": helpers.create_task,
+        "delete_workflow": helpers.delete_workflow,
+    }
+    exec(compile(as_function(code), "<revision>", "exec"), namespace)
+    namespace["upgrade"]()
+
+
+def rows(connection: sa.Connection, names: list[str]) -> dict[str, tuple[object, ...]]:
+    result = connection.execute(
+        sa.text(
+            "SELECT w.name, w.target, w.description, w.is_task,"
+            " coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
+            " FROM workflows w LEFT JOIN products_workflows USING (workflow_id) LEFT JOIN products p USING (product_id)"
+            " WHERE w.name = ANY(:names) GROUP BY w.workflow_id"
+        ),
+        {"names": names},
+    )
+    return {name: tuple(rest) for name, *rest in result}
+
+
+def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes_them(
+    connection: sa.Connection,
+) -> None:
+    ops = WorkflowOps([CreateWorkflowOp(spec) for spec in SPECS])
+    run_rendered(body(ops), connection)
+    names = [spec.name for spec in SPECS]
+    assert rows(connection, names) == {
+        "create_user": ("CREATE", "Create user", False, ["User external", "User internal"]),
+        "modify_ext": ("MODIFY", SPECS[1].description, False, ["User external"]),
+        "task_y": ("SYSTEM", SPECS[2].description, True, []),
+        "validate_z": ("VALIDATE", "V", True, ["User Group", "User external", "User internal"]),
+        "modify_some": ("MODIFY", "Some", False, ["User Group", "User internal"]),
+        "system_not_task": ("SYSTEM", SPECS[5].description, False, []),
+        "only_named": ("MODIFY", SPECS[6].description, False, ["User external", "User internal"]),
+    }
+    run_rendered(body(ops.reverse()), connection)
+    assert rows(connection, names) == {}
