@@ -39,7 +39,7 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
 
 
 def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
-    if autogen_context.connection is None:
+    if autogen_context.connection is None or autogen_context.migration_context.as_sql:
         raise WorkflowPluginError(
             "alembic-wfplugin compares against the live database, but this autogenerate run has no "
             "connection (offline mode). Run it online: python main.py db revision --autogenerate."

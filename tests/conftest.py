@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from alembic_wfplugin import compat
 from tests import pgserver
-from tests.fixture_app import FixtureApp, copy_fixture
+from tests.fixture_app import FIXTURE, FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"
 
@@ -42,3 +45,31 @@ def database_url(pg: pgserver.PostgresCluster, template_database: str) -> Iterat
 def app(tmp_path: Path, database_url: str) -> FixtureApp:
     """A private copy of migrations_fixture/ on a private database at head."""
     return FixtureApp(copy_fixture(tmp_path / "app"), database_url)
+
+
+def _forget_fixture_modules() -> None:
+    for name in [name for name in sys.modules if name == "workflows" or name.startswith("workflows.")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def registry() -> Iterator[MutableMapping[str, Any]]:
+    """orchestrator-core's ALL_WORKFLOWS, restored afterwards so that other tests see it unchanged."""
+    all_workflows: MutableMapping[str, Any] = compat.workflow_registry()  # type: ignore[assignment]
+    saved = dict(all_workflows)
+    yield all_workflows
+    all_workflows.clear()
+    all_workflows.update(saved)
+    _forget_fixture_modules()
+
+
+@pytest.fixture
+def fixture_registry(registry: MutableMapping[str, Any]) -> Iterator[MutableMapping[str, Any]]:
+    """The tutorial's six workflows registered in this process, as main.py's `import workflows` does."""
+    _forget_fixture_modules()
+    sys.path.insert(0, str(FIXTURE))
+    try:
+        __import__("workflows")
+        yield registry
+    finally:
+        sys.path.remove(str(FIXTURE))

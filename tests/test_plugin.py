@@ -1,0 +1,128 @@
+"""The plugin as alembic sees it: found through its entry point, harmless to `import alembic`, called
+in both autogenerate modes, and cheap on the database."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import produce_migrations
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations.ops import UpgradeOps
+from alembic.runtime.migration import MigrationContext
+
+from alembic_wfplugin import compare
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.ops import WorkflowOps
+
+
+def test_installed_entry_point_loads_a_list_of_modules_with_setup() -> None:
+    (entry_point,) = [
+        ep for ep in importlib.metadata.entry_points(group="alembic.plugins") if ep.name == "alembic_wfplugin"
+    ]
+    modules = entry_point.load()
+    assert isinstance(modules, list)
+    assert all(callable(module.setup) for module in modules)
+
+
+def test_import_alembic_works_finds_the_plugin_and_stays_light() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import alembic
+        from alembic.runtime.plugins import _all_plugins
+        print("alembic_wfplugin" in _all_plugins)
+        print(any(name == "orchestrator" or name.startswith("orchestrator.") for name in sys.modules))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["True", "False"]
+
+
+@pytest.fixture
+def connection(database_url: str) -> Iterator[sa.Connection]:
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
+
+
+def workflow_ops(upgrade_ops: UpgradeOps) -> list[WorkflowOps]:
+    return [op for op in upgrade_ops.ops if isinstance(op, WorkflowOps)]
+
+
+@pytest.mark.usefixtures("fixture_registry")
+def test_comparator_runs_in_workflows_only_and_full_mode(connection: sa.Connection) -> None:
+    from orchestrator.core.db.database import BaseModel
+
+    only = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
+    script = produce_migrations(only, BaseModel.metadata)
+    (ops,) = workflow_ops(script.upgrade_ops)
+    assert script.upgrade_ops.ops == [ops]  # nothing but workflow registration
+    assert len(ops.ops) == 6
+
+    full = MigrationContext.configure(
+        connection, opts={"autogenerate_plugins": ["alembic.autogenerate.*", "alembic_wfplugin"]}
+    )
+    script = produce_migrations(full, BaseModel.metadata)
+    (ops,) = workflow_ops(script.upgrade_ops)
+    assert len(ops.ops) == 6
+    assert script.upgrade_ops.ops[-1] is ops  # after the schema operations
+
+
+def count_comparator_statements(connection: sa.Connection) -> tuple[int, int]:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    context = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
+    upgrade_ops = UpgradeOps()
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        compare.compare_workflows(AutogenContext(context), upgrade_ops)
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+    (ops,) = workflow_ops(upgrade_ops)
+    return len(statements), len(ops.ops)
+
+
+@pytest.mark.usefixtures("fixture_registry")
+def test_comparator_sends_two_statements_whatever_the_number_of_workflows(connection: sa.Connection) -> None:
+    queries, changes = count_comparator_statements(connection)
+    assert (queries, changes) == (2, 6)
+    # 1,000 more workflows in the database, each linked to every product: still two statements
+    connection.execute(
+        sa.text(
+            "INSERT INTO workflows (name, target, description)"
+            " SELECT 'extra_' || n, 'MODIFY', 'Extra ' || n FROM generate_series(1, 1000) AS n"
+        )
+    )
+    connection.execute(
+        sa.text(
+            "INSERT INTO products_workflows (product_id, workflow_id)"
+            " SELECT p.product_id, w.workflow_id FROM products p, workflows w WHERE w.name LIKE 'extra_%'"
+        )
+    )
+    queries, changes = count_comparator_statements(connection)
+    assert (queries, changes) == (2, 1006)
+
+
+def test_offline_mode_is_refused_with_the_fix() -> None:
+    context = MigrationContext.configure(dialect_name="postgresql", opts={"as_sql": True})
+    autogen_context = AutogenContext(context, autogenerate=False)
+    with pytest.raises(WorkflowPluginError, match="no connection"):
+        compare.compare_workflows(autogen_context, UpgradeOps())
+
+
+def test_non_postgresql_database_is_refused() -> None:
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
+        with pytest.raises(WorkflowPluginError, match="'sqlite'"):
+            compare.compare_workflows(AutogenContext(context), UpgradeOps())
