@@ -10,12 +10,21 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import MigrationScript, UpgradeOps
 from alembic.runtime.migration import MigrationContext
 
+from alembic_wfplugin import compat
 from alembic_wfplugin.declared import declared_workflows, import_modules
 from alembic_wfplugin.defined import defined_workflows
 from alembic_wfplugin.diff import diff_workflows
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import WorkflowChanges, WorkflowSpec
-from alembic_wfplugin.ops import CreateWorkflowOp, DeleteWorkflowOp, WorkflowOp, WorkflowOps
+from alembic_wfplugin.ops import (
+    CreateWorkflowOp,
+    DeleteWorkflowOp,
+    LinkProductsOp,
+    UnlinkProductsOp,
+    UpdateWorkflowOp,
+    WorkflowOp,
+    WorkflowOps,
+)
 from alembic_wfplugin.options import Options
 
 log = logging.getLogger("alembic.wfplugin")
@@ -48,7 +57,7 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     import_modules(options.import_modules)
     declared = declared_workflows()
     database = defined_workflows(autogen_context.connection)
-    changes = diff_workflows(declared, database, options)
+    changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)
     ops = workflow_ops(changes, has_is_task=database.has_is_task)
     for op in ops:
@@ -59,14 +68,29 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
 
 
 def workflow_ops(changes: WorkflowChanges, *, has_is_task: bool) -> list[WorkflowOp]:
-    removed: list[WorkflowOp] = [DeleteWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.removed]
-    added: list[WorkflowOp] = [CreateWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.added]
-    return removed + added
+    """The order they run in: retire, create, update (and restore), link, unlink."""
+    return [
+        *(DeleteWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.removed),
+        *(CreateWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.added),
+        *(UpdateWorkflowOp(update.name, update.changes) for update in changes.updated),
+        *(LinkProductsOp(link.workflow, link.products) for link in changes.linked),
+        *(UnlinkProductsOp(link.workflow, link.products) for link in changes.unlinked),
+    ]
 
 
 def describe(op: WorkflowOp) -> str:
-    kind = "added" if isinstance(op, CreateWorkflowOp) else "removed"
-    return f"{kind} workflow {op.spec.name!r} ({_where(op.spec)})"
+    """One log line per change, in alembic's style ("Detected added table ...")."""
+    if isinstance(op, CreateWorkflowOp):
+        return f"added workflow {op.spec.name!r} ({_where(op.spec)})"
+    if isinstance(op, DeleteWorkflowOp):
+        return f"removed workflow {op.spec.name!r} ({_where(op.spec)})"
+    if isinstance(op, UpdateWorkflowOp):
+        restored = any(change.column == "deleted_at" for change in op.changes)
+        changes = ", ".join(f"{c.column} {c.old!r} -> {c.new!r}" for c in op.changes if c.column != "deleted_at")
+        kind = "restored" if restored else "changed"
+        return f"{kind} workflow {op.name!r}" + (f" ({changes})" if changes else "")
+    kind = "linked" if isinstance(op, LinkProductsOp) else "unlinked"
+    return f"{kind} products of workflow {op.workflow!r}: {', '.join(op.products)}"
 
 
 def _where(spec: WorkflowSpec) -> str:

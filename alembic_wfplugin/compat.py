@@ -43,3 +43,9 @@ def default_workflows_package() -> str:
     """The package that relative ``LazyWorkflowInstance`` paths (``".modify_note"``) are relative to."""
     package: str = _module("workflows").DEFAULT_PKG
     return package
+
+
+def default_product_workflows() -> tuple[str, ...]:
+    """orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS`` setting: workflows linked to every product."""
+    settings = _module("settings").app_settings
+    return tuple(getattr(settings, "DEFAULT_PRODUCT_WORKFLOWS", ["modify_note"]))

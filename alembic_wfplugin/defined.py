@@ -18,7 +18,7 @@ WORKFLOWS_QUERY = sa.text(
     SELECT w.name, w.target, w.description,
            to_jsonb(w) ? 'is_task' AS has_is_task,
            coalesce((to_jsonb(w) ->> 'is_task')::boolean, false) AS is_task,
-           w.deleted_at IS NOT NULL AS deleted,
+           w.deleted_at,
            p.name AS product_name, p.product_type, p.tag
     FROM workflows AS w
     LEFT JOIN products_workflows AS pw ON pw.workflow_id = w.workflow_id
@@ -58,7 +58,7 @@ def defined_workflows(connection: Connection) -> DatabaseState:
             target=row.target,
             description=row.description,
             is_task=row.is_task,
-            deleted=row.deleted,
+            deleted_at=None if row.deleted_at is None else row.deleted_at.isoformat(),
             products=tuple(linked[name]),
         )
         for name, row in first_rows.items()

@@ -4,17 +4,20 @@ out. No I/O, no alembic, no orchestrator-core."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import (
+    ColumnChange,
     DatabaseState,
     DeclaredWorkflow,
     DefinedWorkflow,
+    LinkChange,
     Product,
     ProductSelector,
     WorkflowChanges,
     WorkflowSpec,
+    WorkflowUpdate,
     is_task_target,
 )
 from alembic_wfplugin.options import PREFIX, Options
@@ -23,23 +26,22 @@ DESCRIPTION_LENGTH = 2000  # orchestrator-core's workflows.description is varcha
 
 
 def diff_workflows(
-    declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, options: Options
+    declared: Mapping[str, DeclaredWorkflow],
+    database: DatabaseState,
+    options: Options,
+    default_workflows: Collection[str] = (),
 ) -> WorkflowChanges:
+    """``default_workflows``: orchestrator-core's DEFAULT_PRODUCT_WORKFLOWS (unless the options say)."""
+    if options.default_product_workflows is not None:
+        default_workflows = options.default_product_workflows
     _check_options(declared, database, options)
-    live = {name: row for name, row in database.workflows.items() if not row.deleted}
-    soft_deleted = sorted(name for name, row in database.workflows.items() if row.deleted and name in declared)
-    if soft_deleted:
-        raise WorkflowPluginError(
-            f"Declared workflow(s) {', '.join(soft_deleted)} exist in the database but are soft-deleted "
-            "(workflows.deleted_at is set); orchestrator-core's create_workflow would silently skip them. "
-            "Restore them by hand (UPDATE workflows SET deleted_at = NULL WHERE name = ...) in a revision, "
-            "or remove their LazyWorkflowInstance lines."
-        )
+    rows = database.workflows
+    live = {name: row for name, row in rows.items() if not row.deleted}
 
     added: list[WorkflowSpec] = []
     unresolved: list[str] = []
     reasons: dict[str, str] = {}
-    for name in sorted(declared.keys() - live.keys()):
+    for name in sorted(declared.keys() - rows.keys()):
         workflow = declared[name]
         selectors = product_selectors(workflow, database.product_types, options)
         if selectors is None and workflow.target != "SYSTEM":
@@ -59,12 +61,128 @@ def diff_workflows(
         raise WorkflowPluginError(_unresolved_message(unresolved))
 
     removed = [removed_spec(live[name], database.products) for name in sorted(live.keys() - declared.keys())]
+    _guard_mass_removal(declared, removed, options)
     for spec in removed:
         reasons[spec.name] = "in the database, not declared in the code"
+
+    updated = []
+    for name in sorted(declared.keys() & rows.keys()):
+        update = workflow_update(declared[name], rows[name], options, has_is_task=database.has_is_task)
+        if update.changes:
+            updated.append(update)
+            reasons[name] = ", ".join(_change_reason(change) for change in update.changes)
+
+    kept = {name: rows[name] for name in declared.keys() & rows.keys()}
+    linked, unlinked = link_changes(kept, database.products, options, frozenset(default_workflows))
+    for change in linked:
+        reasons.setdefault(change.workflow, "linked to some products of its product types, not to these")
     return WorkflowChanges(
         added=tuple(sorted(added, key=lambda spec: spec.sort_key)),
         removed=tuple(sorted(removed, key=lambda spec: spec.sort_key)),
+        updated=tuple(sorted(updated, key=lambda update: update.sort_key)),
+        linked=linked,
+        unlinked=unlinked,
         reasons=reasons,
+    )
+
+
+def workflow_update(
+    workflow: DeclaredWorkflow, row: DefinedWorkflow, options: Options, *, has_is_task: bool
+) -> WorkflowUpdate:
+    """What differs between the code and an existing row (restoring it first if it is soft-deleted)."""
+    changes = []
+    if row.deleted_at is not None:
+        changes.append(ColumnChange("deleted_at", row.deleted_at, None))
+    if workflow.target != row.target:
+        changes.append(ColumnChange("target", row.target, workflow.target))
+    if has_is_task and is_task_target(workflow.target) != row.is_task:
+        changes.append(ColumnChange("is_task", row.is_task, is_task_target(workflow.target)))
+    if options.compare_descriptions:
+        stated = workflow.description or options.descriptions.get(workflow.name)
+        if stated and stated != row.description:
+            changes.append(ColumnChange("description", row.description, description_of(workflow, options)))
+    return WorkflowUpdate(workflow.name, tuple(changes), _product_type_of(row))
+
+
+def link_changes(
+    rows: Mapping[str, DefinedWorkflow],
+    products: Iterable[Product],
+    options: Options,
+    default_workflows: frozenset[str],
+) -> tuple[tuple[LinkChange, ...], tuple[LinkChange, ...]]:
+    """Links to add and to remove for the declared workflows that have a row."""
+    products = tuple(products)
+    to_link: dict[str, set[str]] = {}
+    to_unlink: dict[str, set[str]] = {}
+    new_products = _unlinked_products(rows.values(), products, default_workflows) if options.link_new_products else ()
+    for name, row in rows.items():
+        current = {product.name for product in row.products}
+        if name in default_workflows:
+            # linked to every product, never unlinked (orchestrator-core's DEFAULT_PRODUCT_WORKFLOWS)
+            to_link[name] = {product.name for product in products} - current
+        elif name in options.product_types:
+            wanted = {product.name for product in products if _selected(product, options.product_types[name])}
+            to_link[name] = wanted - current
+            to_unlink[name] = current - wanted
+        else:
+            to_link[name] = {product.name for product in new_products if _linked_to_all_others(row, product, products)}
+    return _link_list(to_link, rows), _link_list(to_unlink, rows)
+
+
+def _unlinked_products(
+    rows: Iterable[DefinedWorkflow], products: Iterable[Product], default_workflows: frozenset[str]
+) -> tuple[Product, ...]:
+    """Products that no workflow but the default ones is linked to: added after their workflows."""
+    linked = {product for row in rows if row.name not in default_workflows for product in row.products}
+    return tuple(product for product in products if product not in linked)
+
+
+def _linked_to_all_others(row: DefinedWorkflow, product: Product, products: Iterable[Product]) -> bool:
+    others = {other for other in products if other.product_type == product.product_type and other != product}
+    return bool(others) and others <= set(row.products)
+
+
+def _selected(product: Product, selectors: Iterable[ProductSelector]) -> bool:
+    return any(
+        product.product_type == selector.product_type and selector.tag in (None, product.tag) for selector in selectors
+    )
+
+
+def _link_list(changes: Mapping[str, set[str]], rows: Mapping[str, DefinedWorkflow]) -> tuple[LinkChange, ...]:
+    links = [
+        LinkChange(name, tuple(sorted(products)), _product_type_of(rows[name]))
+        for name, products in changes.items()
+        if products
+    ]
+    return tuple(sorted(links, key=lambda link: link.sort_key))
+
+
+def _product_type_of(row: DefinedWorkflow) -> str:
+    return min((product.product_type for product in row.products), default="")
+
+
+def _change_reason(change: ColumnChange) -> str:
+    if change.column == "deleted_at":
+        return "declared in the code, soft-deleted in the database"
+    return f"{change.column} is {change.old!r} in the database, {change.new!r} in the code"
+
+
+def _guard_mass_removal(
+    declared: Mapping[str, DeclaredWorkflow], removed: Iterable[WorkflowSpec], options: Options
+) -> None:
+    """Refuse to remove every application workflow when the code declares none: nearly always a missing
+    ``import workflows``, not a decision."""
+    application_declared = [w for w in declared.values() if w.module.split(".")[0] != "orchestrator"]
+    removed = list(removed)
+    if application_declared or not removed or options.allow_removing_all:
+        return
+    names = ", ".join(spec.name for spec in removed[:5]) + (", ..." if len(removed) > 5 else "")
+    raise WorkflowPluginError(
+        f"The code declares none of the application's workflows (only orchestrator-core's own), while the "
+        f"database holds {len(removed)} of them ({names}); autogenerate would remove them all. Most likely the "
+        "package that registers them is not imported: add `import workflows` to main.py, or set "
+        f'{PREFIX}import_modules=["workflows"] in env.py. To remove them all on purpose, set '
+        f"{PREFIX}allow_removing_all=True. No revision file was written."
     )
 
 

@@ -50,8 +50,12 @@ class DefinedWorkflow:
     target: str
     description: str
     is_task: bool
-    deleted: bool = False
+    deleted_at: str | None = None  # ISO 8601, exact to the microsecond, so a downgrade can write it back
     products: tuple[Product, ...] = ()
+
+    @property
+    def deleted(self) -> bool:
+        return self.deleted_at is not None
 
 
 @dataclass(frozen=True)
@@ -88,11 +92,50 @@ class WorkflowSpec:
         return self.target == "SYSTEM" and self.is_task and not self.selectors and not self.product_names
 
 
+Value = str | bool | None
+
+
+@dataclass(frozen=True)
+class ColumnChange:
+    column: str  # "target", "is_task", "description" or "deleted_at"
+    old: Value
+    new: Value
+
+
+@dataclass(frozen=True)
+class WorkflowUpdate:
+    """Changed columns of an existing row (a restore is ``deleted_at`` -> ``None``)."""
+
+    name: str
+    changes: tuple[ColumnChange, ...]
+    product_type: str = ""  # for ordering only
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.product_type, self.name)
+
+
+@dataclass(frozen=True)
+class LinkChange:
+    """Products (by name) to link to, or unlink from, an existing workflow."""
+
+    workflow: str
+    products: tuple[str, ...]
+    product_type: str = ""  # for ordering only
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.product_type, self.workflow)
+
+
 @dataclass(frozen=True)
 class WorkflowChanges:
     added: tuple[WorkflowSpec, ...] = ()
     removed: tuple[WorkflowSpec, ...] = ()
+    updated: tuple[WorkflowUpdate, ...] = ()
+    linked: tuple[LinkChange, ...] = ()
+    unlinked: tuple[LinkChange, ...] = ()
     reasons: Mapping[str, str] = field(default_factory=dict)  # workflow name -> why it changes
 
     def is_empty(self) -> bool:
-        return not (self.added or self.removed)
+        return not (self.added or self.removed or self.updated or self.linked or self.unlinked)

@@ -1,5 +1,6 @@
-"""Migration operations for workflow registration. Each reverses into the other, so ``downgrade()``
-undoes ``upgrade()``; ``WorkflowOps`` groups them so the revision fetches its connection once."""
+"""Migration operations for workflow registration. Each reverses into its undo, so ``downgrade()``
+restores exactly what ``upgrade()`` changed; ``WorkflowOps`` groups them so the revision fetches its
+connection once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import cast
 
 from alembic.operations.ops import MigrateOperation, OpContainer
 
-from alembic_wfplugin.model import WorkflowSpec
+from alembic_wfplugin.model import ColumnChange, WorkflowSpec
 
 
 def _links(spec: WorkflowSpec) -> str:
@@ -17,11 +18,16 @@ def _links(spec: WorkflowSpec) -> str:
 
 
 class CreateWorkflowOp(MigrateOperation):
-    """Insert a ``workflows`` row and link it to its products."""
+    """Insert a ``workflows`` row and link it to its products.
 
-    def __init__(self, spec: WorkflowSpec, *, has_is_task: bool = True) -> None:
+    As the reverse of a delete (``restore=True``) it first clears ``deleted_at``, because the delete may
+    have soft-deleted the row (it had processes); the insert then does nothing, and the links are there.
+    """
+
+    def __init__(self, spec: WorkflowSpec, *, has_is_task: bool = True, restore: bool = False) -> None:
         self.spec = spec
         self.has_is_task = has_is_task
+        self.restore = restore
 
     def reverse(self) -> DeleteWorkflowOp:
         return DeleteWorkflowOp(self.spec, has_is_task=self.has_is_task)
@@ -34,14 +40,17 @@ class CreateWorkflowOp(MigrateOperation):
 
 
 class DeleteWorkflowOp(MigrateOperation):
-    """Delete a ``workflows`` row; carries the row as it is so its reverse writes it back."""
+    """Retire a workflow: delete its row if it never ran, else soft-delete it (decided at upgrade time).
+
+    Carries the row as it is, so that its reverse writes it back.
+    """
 
     def __init__(self, spec: WorkflowSpec, *, has_is_task: bool = True) -> None:
         self.spec = spec
         self.has_is_task = has_is_task
 
     def reverse(self) -> CreateWorkflowOp:
-        return CreateWorkflowOp(self.spec, has_is_task=self.has_is_task)
+        return CreateWorkflowOp(self.spec, has_is_task=self.has_is_task, restore=True)
 
     def to_diff_tuple(self) -> tuple[str, str, str, str]:
         return ("remove_workflow", self.spec.name, self.spec.target, _links(self.spec))
@@ -50,7 +59,59 @@ class DeleteWorkflowOp(MigrateOperation):
         return f"DeleteWorkflowOp({self.spec.name!r}, target={self.spec.target}, linked to {_links(self.spec)})"
 
 
-WorkflowOp = CreateWorkflowOp | DeleteWorkflowOp
+class UpdateWorkflowOp(MigrateOperation):
+    """Change columns of an existing row: target, is_task, description, or ``deleted_at`` (restore)."""
+
+    def __init__(self, name: str, changes: Sequence[ColumnChange]) -> None:
+        self.name = name
+        self.changes = tuple(changes)
+
+    def reverse(self) -> UpdateWorkflowOp:
+        return UpdateWorkflowOp(self.name, [ColumnChange(c.column, c.new, c.old) for c in self.changes])
+
+    def to_diff_tuple(self) -> tuple[str, str, tuple[tuple[str, object, object], ...]]:
+        return ("modify_workflow", self.name, tuple((c.column, c.old, c.new) for c in self.changes))
+
+    def __repr__(self) -> str:
+        changes = ", ".join(f"{c.column}: {c.old!r} -> {c.new!r}" for c in self.changes)
+        return f"UpdateWorkflowOp({self.name!r}, {changes})"
+
+
+class LinkProductsOp(MigrateOperation):
+    """Link an existing workflow to products, by product name."""
+
+    def __init__(self, workflow: str, products: Sequence[str]) -> None:
+        self.workflow = workflow
+        self.products = tuple(products)
+
+    def reverse(self) -> UnlinkProductsOp:
+        return UnlinkProductsOp(self.workflow, self.products)
+
+    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
+        return ("add_workflow_products", self.workflow, self.products)
+
+    def __repr__(self) -> str:
+        return f"LinkProductsOp({self.workflow!r}, {list(self.products)!r})"
+
+
+class UnlinkProductsOp(MigrateOperation):
+    """Unlink an existing workflow from products, by product name."""
+
+    def __init__(self, workflow: str, products: Sequence[str]) -> None:
+        self.workflow = workflow
+        self.products = tuple(products)
+
+    def reverse(self) -> LinkProductsOp:
+        return LinkProductsOp(self.workflow, self.products)
+
+    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
+        return ("remove_workflow_products", self.workflow, self.products)
+
+    def __repr__(self) -> str:
+        return f"UnlinkProductsOp({self.workflow!r}, {list(self.products)!r})"
+
+
+WorkflowOp = CreateWorkflowOp | DeleteWorkflowOp | UpdateWorkflowOp | LinkProductsOp | UnlinkProductsOp
 
 
 class WorkflowOps(OpContainer):

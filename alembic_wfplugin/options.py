@@ -33,6 +33,26 @@ class Options:
     registry, e.g. ``["workflows"]``; needed where ``env.py`` runs without the application's
     ``main.py`` (plain ``alembic check``). Default: ``()``."""
 
+    compare_descriptions: bool = False
+    """``wfplugin_compare_descriptions``: also update the description of existing workflows when the code
+    states one (decorator or ``wfplugin_descriptions``) that differs from the database; the code wins.
+    Off by default: orchestrator-core 5.x keeps descriptions in the database (edited in the UI/API).
+    Default: ``False``."""
+
+    link_new_products: bool = True
+    """``wfplugin_link_new_products``: link a product that no workflow is linked to yet (added after its
+    product type's workflows were registered) to every workflow that is linked to all other products of
+    its type. Default: ``True``."""
+
+    default_product_workflows: tuple[str, ...] | None = None
+    """``wfplugin_default_product_workflows``: workflows that every product must be linked to, and that
+    are never unlinked. Default: ``None``, meaning orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS``
+    setting (``["modify_note"]``)."""
+
+    allow_removing_all: bool = False
+    """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
+    declares none of them (normally a missing ``import workflows``, so refused). Default: ``False``."""
+
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
         ours = {key[len(PREFIX) :]: value for key, value in opts.items() if key.startswith(PREFIX)}
@@ -62,6 +82,15 @@ class Options:
             import_modules=tuple(
                 _string(module, f"{PREFIX}import_modules") for module in _sequence(ours.get("import_modules", ()))
             ),
+            compare_descriptions=_bool(ours.get("compare_descriptions", False), "compare_descriptions"),
+            allow_removing_all=_bool(ours.get("allow_removing_all", False), "allow_removing_all"),
+            link_new_products=_bool(ours.get("link_new_products", True), "link_new_products"),
+            default_product_workflows=None
+            if ours.get("default_product_workflows") is None
+            else tuple(
+                _string(name, f"{PREFIX}default_product_workflows")
+                for name in _sequence(ours["default_product_workflows"])
+            ),
         )
 
 
@@ -72,6 +101,14 @@ def _mapping(value: Any, option: str) -> Mapping[str, Any]:
         raise WorkflowPluginError(
             f"{PREFIX}{option} must be a dict of workflow name -> value, got {type(value).__name__}"
         )
+    return value
+
+
+def _bool(value: Any, option: str) -> bool:
+    if not isinstance(value, bool):
+        from alembic_wfplugin.errors import WorkflowPluginError
+
+        raise WorkflowPluginError(f"{PREFIX}{option} must be True or False, got {value!r}")
     return value
 
 

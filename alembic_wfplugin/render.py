@@ -12,8 +12,16 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.model import ProductSelector, WorkflowSpec
-from alembic_wfplugin.ops import CreateWorkflowOp, DeleteWorkflowOp, WorkflowOp, WorkflowOps
+from alembic_wfplugin.model import ProductSelector, Value, WorkflowSpec
+from alembic_wfplugin.ops import (
+    CreateWorkflowOp,
+    DeleteWorkflowOp,
+    LinkProductsOp,
+    UnlinkProductsOp,
+    UpdateWorkflowOp,
+    WorkflowOp,
+    WorkflowOps,
+)
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -43,12 +51,22 @@ def py_str(text: str) -> str:
     return quote + "".join(out) + quote
 
 
-def py_value(value: str | bool | list[str]) -> str:
-    if isinstance(value, bool):
+class Code(str):
+    """A Python expression, rendered as is (a name the generated code defines)."""
+
+
+def py_value(value: Value | list[str]) -> str:
+    if isinstance(value, Code):
+        return value
+    if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(py_str(item) for item in value) + "]"
+        # exploded with a trailing comma, so ruff keeps the layout whatever the line length
+        return "[\n" + "".join(f"{INDENT}{py_str(item)},\n" for item in value) + "]"
     return py_str(value)
+
+
+Params = dict[str, Value | list[str]]
 
 
 def call(function: str, *arguments: str) -> str:
@@ -57,8 +75,8 @@ def call(function: str, *arguments: str) -> str:
     return f"{function}(\n{body})"
 
 
-def dict_literal(items: dict[str, str | bool | list[str]]) -> str:
-    body = "".join(f"{INDENT}{py_str(key)}: {py_value(value)},\n" for key, value in items.items())
+def dict_literal(items: Params) -> str:
+    body = "".join(f"{INDENT}{py_str(key)}: {_indent(py_value(value))},\n" for key, value in items.items())
     return "{\n" + body + "}"
 
 
@@ -66,49 +84,103 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n" + INDENT)
 
 
-def sql(*lines: str) -> str:
-    return call("sa.text", "\n".join(py_str(line) for line in lines))
+def execute(statement: list[str], params: Params) -> str:
+    """``conn.execute(sa.text(...), {...})``. The statement is our own fixed SQL (strings from the code or
+    the database only ever travel as bound parameters), written as a triple-quoted literal: ruff never
+    reflows one, so the layout holds whatever the project's line length."""
+    sql = '"""\n' + "\n".join(line.strip() for line in statement) + '\n"""'
+    return call("conn.execute", call("sa.text", sql), dict_literal(params))
+
+
+RETIRE_COMMENT = """\
+# Retired workflows: each is deleted if it never ran, else soft-deleted (deleted_at = now(), as
+# orchestrator-core does) so that its processes keep their history. Schedules: a delete also drops
+# the workflow's workflows_apscheduler_jobs rows (cascade), a soft-delete keeps them; neither removes
+# the scheduler's job (apscheduler_jobs): remove schedules of retired workflows in the UI or API."""
 
 
 def helpers_used(ops: Iterable[WorkflowOp]) -> list[str]:
     used = set()
     for op in ops:
-        used.add("delete_workflow")  # every op deletes, in one direction or the other
-        if op.spec.is_plain_task:
-            used.add("create_task")
-        elif op.spec.selectors:
-            used.add("create_workflow")
+        if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):  # a delete's reverse creates
+            if op.spec.is_plain_task:
+                used.add("create_task")
+            elif op.spec.selectors:
+                used.add("create_workflow")
     return sorted(used)
 
 
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
-    # Add the same import line for upgrade() and downgrade(): every helper either direction needs.
+    # The same import line for upgrade() and downgrade(): every helper that either direction calls.
+    # sqlalchemy is imported as ``sa`` by both alembic's and orchestrator-core's revision templates.
     helpers = helpers_used(container.workflow_ops)
-    autogen_context.imports.add(f"from {compat.helpers_module_path()} import {', '.join(helpers)}")
-    if any(_needs_sql(op.spec) for op in container.workflow_ops):
-        autogen_context.imports.add("import sqlalchemy as sa")
-    return ["conn = op.get_bind()"] + [render_op(op) for op in container.workflow_ops]
+    if helpers:
+        autogen_context.imports.add(f"from {compat.helpers_module_path()} import {', '.join(helpers)}")
+    lines = ["conn = op.get_bind()"]
+    retired: list[str] = []
+    for op in container.workflow_ops:
+        if isinstance(op, DeleteWorkflowOp):
+            retired.append(op.spec.name)
+            continue
+        if retired:
+            lines.append(retire(retired))
+            retired = []
+        lines.append(render_op(op))
+    if retired:
+        lines.append(retire(retired))
+    return lines
+
+
+def retire(names: list[str]) -> str:
+    """Delete or soft-delete, decided per workflow when the revision runs: a revision generated on a
+    developer's database may run where the workflow has processes, which reference it without cascade."""
+    return "\n".join(
+        [
+            RETIRE_COMMENT,
+            f"retired = {py_value(names)}",
+            execute(
+                [
+                    "DELETE FROM workflows WHERE name = ANY(:names)",
+                    " AND NOT EXISTS (SELECT 1 FROM processes WHERE processes.workflow_id = workflows.workflow_id)",
+                ],
+                {"names": Code("retired")},
+            ),
+            execute(
+                ["UPDATE workflows SET deleted_at = now()", " WHERE name = ANY(:names) AND deleted_at IS NULL"],
+                {"names": Code("retired")},
+            ),
+        ]
+    )
 
 
 def render_op(op: WorkflowOp) -> str:
-    if isinstance(op, DeleteWorkflowOp):
-        return f"delete_workflow(conn, {py_str(op.spec.name)})"
-    return "\n".join(create_statements(op))
-
-
-def _needs_sql(spec: WorkflowSpec) -> bool:
-    return (len(spec.selectors) != 1 and not spec.is_plain_task) or bool(spec.product_names)
+    if isinstance(op, CreateWorkflowOp):
+        return "\n".join(create_statements(op))
+    if isinstance(op, UpdateWorkflowOp):
+        return update_statement(op)
+    if isinstance(op, LinkProductsOp):
+        return link_products(op.workflow, list(op.products))
+    if isinstance(op, UnlinkProductsOp):
+        return unlink_products(op.workflow, list(op.products))
+    return retire([op.spec.name])
 
 
 def create_statements(op: CreateWorkflowOp) -> list[str]:
     spec = op.spec
-    if spec.is_plain_task:
-        return [call("create_task", "conn", dict_literal({"name": spec.name, "description": spec.description}))]
     statements = []
+    if op.restore:
+        statements.append(
+            execute(["UPDATE workflows SET deleted_at = NULL", " WHERE name = :name"], {"name": spec.name})
+        )
+    if spec.is_plain_task:
+        statements.append(
+            call("create_task", "conn", dict_literal({"name": spec.name, "description": spec.description}))
+        )
+        return statements
     selectors = list(spec.selectors)
     if selectors:
         first = selectors.pop(0)
-        workflow: dict[str, str | bool | list[str]] = {
+        workflow: Params = {
             "name": spec.name,
             "target": spec.target,
             "description": spec.description,
@@ -130,42 +202,59 @@ def insert_row(spec: WorkflowSpec, *, has_is_task: bool) -> str:
     """A row that no helper writes (linked to no products, or not exactly what create_task writes)."""
     columns = "name, target, is_task, description" if has_is_task else "name, target, description"
     values = ":name, :target, :is_task, :description" if has_is_task else ":name, :target, :description"
-    params: dict[str, str | bool | list[str]] = {"name": spec.name, "target": spec.target}
+    params: Params = {"name": spec.name, "target": spec.target}
     if has_is_task:
         params["is_task"] = spec.is_task
     params["description"] = spec.description
-    return call(
-        "conn.execute",
-        sql(f"INSERT INTO workflows ({columns})", f" VALUES ({values})"),
-        dict_literal(params),
+    return execute(
+        [f"INSERT INTO workflows ({columns})", f" VALUES ({values})", " ON CONFLICT (name) DO NOTHING"], params
     )
+
+
+def update_statement(op: UpdateWorkflowOp) -> str:
+    assignments = [
+        f"{c.column} = CAST(:{c.column} AS timestamptz)" if c.column == "deleted_at" else f"{c.column} = :{c.column}"
+        for c in op.changes
+    ]
+    params: Params = {"name": op.name}
+    params.update({c.column: c.new for c in op.changes})
+    return execute([f"UPDATE workflows SET {', '.join(assignments)}", " WHERE name = :name"], params)
 
 
 def link_selector(workflow: str, selector: ProductSelector) -> str:
     condition = " AND p.tag = :product_tag" if selector.tag is not None else ""
-    params: dict[str, str | bool | list[str]] = {"workflow": workflow, "product_type": selector.product_type}
+    params: Params = {"workflow": workflow, "product_type": selector.product_type}
     if selector.tag is not None:
         params["product_tag"] = selector.tag
-    return call(
-        "conn.execute",
-        sql(
+    return execute(
+        [
             "INSERT INTO products_workflows (product_id, workflow_id)",
             " SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w",
             f" WHERE w.name = :workflow AND p.product_type = :product_type{condition}",
             " ON CONFLICT DO NOTHING",
-        ),
-        dict_literal(params),
+        ],
+        params,
     )
 
 
 def link_products(workflow: str, product_names: list[str]) -> str:
-    return call(
-        "conn.execute",
-        sql(
+    return execute(
+        [
             "INSERT INTO products_workflows (product_id, workflow_id)",
             " SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w",
             " WHERE w.name = :workflow AND p.name = ANY(:products)",
             " ON CONFLICT DO NOTHING",
-        ),
-        dict_literal({"workflow": workflow, "products": product_names}),
+        ],
+        {"workflow": workflow, "products": product_names},
+    )
+
+
+def unlink_products(workflow: str, product_names: list[str]) -> str:
+    return execute(
+        [
+            "DELETE FROM products_workflows",
+            " WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :workflow)",
+            " AND product_id IN (SELECT product_id FROM products WHERE name = ANY(:products))",
+        ],
+        {"workflow": workflow, "products": product_names},
     )

@@ -35,6 +35,18 @@ def calls(source: str, function: str) -> list[str]:
     return [ast.unparse(statement.value) for statement in definition.body if isinstance(statement, ast.Expr)]
 
 
+def retired_names(source: str) -> list[str]:
+    """The names the revision's upgrade() retires (its ``retired = [...]`` list)."""
+    tree = ast.parse(source)
+    (upgrade,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "upgrade"]
+    (assignment,) = [
+        node for node in upgrade.body if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "retired"
+    ]
+    value = ast.literal_eval(assignment.value)
+    assert isinstance(value, list)
+    return value
+
+
 def imported_modules(source: str) -> set[str]:
     modules = set()
     for node in ast.walk(ast.parse(source)):
@@ -96,10 +108,7 @@ def test_removed_registrations_are_deleted_and_their_downgrade_recreates_them(ap
 
     revision = autogenerate_one(app, "remove two workflows")
     source = revision.read_text()
-    assert calls(source, "upgrade") == [
-        "delete_workflow(conn, 'modify_user')",
-        "delete_workflow(conn, 'terminate_user_group')",
-    ]
+    assert retired_names(source) == ["modify_user", "terminate_user_group"]
     app.upgrade()
     after = app.workflows()
     assert set(registered) - set(after) == {"modify_user", "terminate_user_group"}

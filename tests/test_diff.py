@@ -7,12 +7,15 @@ import pytest
 from alembic_wfplugin.diff import description_of, diff_workflows, link_spec
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import (
+    ColumnChange,
     DatabaseState,
     DeclaredWorkflow,
     DefinedWorkflow,
+    LinkChange,
     Product,
     ProductSelector,
     WorkflowSpec,
+    WorkflowUpdate,
 )
 from alembic_wfplugin.options import Options
 
@@ -20,6 +23,7 @@ GROUP = Product("User Group", "UserGroup", "GROUP")
 INTERNAL = Product("User internal", "User", "USER_INT")
 EXTERNAL = Product("User external", "User", "USER_EXT")
 PRODUCTS = (EXTERNAL, GROUP, INTERNAL)
+DELETED_AT = "2026-01-02T03:04:05.678901+00:00"
 
 
 def declared(name: str, module: str, target: str = "CREATE", description: str = "") -> DeclaredWorkflow:
@@ -161,9 +165,9 @@ def test_removed_workflows_carry_their_row_and_links() -> None:
         DefinedWorkflow("create_user", "CREATE", "Create a user", False, products=(EXTERNAL, INTERNAL)),
         DefinedWorkflow("modify_internal", "MODIFY", "Only internal", False, products=(INTERNAL,)),
         DefinedWorkflow("task_x", "SYSTEM", "A task", True),
-        DefinedWorkflow("gone_already", "CREATE", "soft-deleted", False, deleted=True),
+        DefinedWorkflow("gone_already", "CREATE", "soft-deleted", False, deleted_at=DELETED_AT),
     )
-    changes = diff_workflows({}, database(*rows), Options())
+    changes = diff_workflows({}, database(*rows), Options(allow_removing_all=True))
     assert changes.added == ()
     assert {spec.name: spec for spec in changes.removed} == {
         "create_user": WorkflowSpec("create_user", "CREATE", "Create a user", False, (ProductSelector("User"),)),
@@ -180,10 +184,23 @@ def test_workflows_in_both_are_left_alone() -> None:
     assert changes.is_empty()
 
 
-def test_declared_but_soft_deleted_is_an_error_not_a_silent_skip() -> None:
-    row = DefinedWorkflow("create_user", "CREATE", "Create user", False, deleted=True)
-    with pytest.raises(WorkflowPluginError, match="soft-deleted"):
-        diff_workflows(code(declared("create_user", "workflows.user.create_user")), database(row), Options())
+def test_declared_but_soft_deleted_is_restored_with_its_drift_not_created() -> None:
+    row = DefinedWorkflow("validate_user", "SYSTEM", "Validate", False, deleted_at=DELETED_AT, products=(INTERNAL,))
+    changes = diff_workflows(
+        code(declared("validate_user", "workflows.user.validate_user", "VALIDATE")), database(row), Options()
+    )
+    assert changes.added == ()
+    assert changes.updated == (
+        WorkflowUpdate(
+            "validate_user",
+            (
+                ColumnChange("deleted_at", DELETED_AT, None),
+                ColumnChange("target", "SYSTEM", "VALIDATE"),
+                ColumnChange("is_task", False, True),
+            ),
+            "User",
+        ),
+    )
 
 
 def test_link_spec_uses_selectors_where_exact_and_names_elsewhere() -> None:
@@ -218,3 +235,133 @@ def test_option_with_unknown_tag_is_an_error() -> None:
 def test_description_with_nul_is_an_error_before_upgrade_would_fail() -> None:
     with pytest.raises(WorkflowPluginError, match="NUL"):
         description_of(declared("create_user", "m", description="a\x00b"), Options())
+
+
+def test_target_drift_updates_target_and_is_task_and_descriptions_are_ignored_by_default() -> None:
+    rows = (
+        DefinedWorkflow("validate_user", "SYSTEM", "Validate user", True, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("modify_user", "MODIFY", "Edited in the UI", False, products=(EXTERNAL, INTERNAL)),
+    )
+    changes = diff_workflows(
+        code(
+            declared("validate_user", "workflows.user.validate_user", "VALIDATE"),
+            declared("modify_user", "workflows.user.modify_user", "MODIFY", description="From code"),
+        ),
+        database(*rows),
+        Options(),
+    )
+    # SYSTEM and VALIDATE are both tasks: only the target changes
+    assert changes.updated == (
+        WorkflowUpdate("validate_user", (ColumnChange("target", "SYSTEM", "VALIDATE"),), "User"),
+    )
+
+
+def test_is_task_follows_the_target() -> None:
+    row = DefinedWorkflow("modify_thing", "SYSTEM", "x", True, products=(GROUP,))
+    changes = diff_workflows(
+        code(declared("modify_thing", "workflows.user_group.m", "MODIFY")), database(row), Options()
+    )
+    assert changes.updated[0].changes == (
+        ColumnChange("target", "SYSTEM", "MODIFY"),
+        ColumnChange("is_task", True, False),
+    )
+
+
+def test_description_comparison_when_switched_on_code_wins_where_it_states_one() -> None:
+    rows = (
+        DefinedWorkflow("modify_user", "MODIFY", "Edited in the UI", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("create_user", "CREATE", "Edited in the UI", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("terminate_user", "TERMINATE", "Kept", False, products=(EXTERNAL, INTERNAL)),
+    )
+    options = Options(compare_descriptions=True, descriptions={"create_user": "From options"})
+    changes = diff_workflows(
+        code(
+            declared("modify_user", "workflows.user.modify_user", "MODIFY", description="From code"),
+            declared("create_user", "workflows.user.create_user"),
+            declared("terminate_user", "workflows.user.terminate_user", "TERMINATE"),  # states none
+        ),
+        database(*rows),
+        options,
+    )
+    assert [(u.name, u.changes) for u in changes.updated] == [
+        ("create_user", (ColumnChange("description", "Edited in the UI", "From options"),)),
+        ("modify_user", (ColumnChange("description", "Edited in the UI", "From code"),)),
+    ]
+
+
+THIRD = Product("User contractor", "User", "USER_CON")
+
+
+def test_a_product_added_after_registration_gets_the_workflows_of_its_type() -> None:
+    rows = (
+        DefinedWorkflow("create_user", "CREATE", "c", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("modify_internal", "MODIFY", "m", False, products=(INTERNAL,)),  # narrowed: left alone
+        DefinedWorkflow("modify_note", "MODIFY", "n", False, products=(EXTERNAL, GROUP, INTERNAL)),
+    )
+    declared_code = code(
+        declared("create_user", "workflows.user.create_user"),
+        declared("modify_internal", "workflows.user.modify_internal", "MODIFY"),
+        declared("modify_note", "orchestrator.core.workflows.modify_note", "MODIFY"),
+    )
+    changes = diff_workflows(declared_code, database(*rows, products=(*PRODUCTS, THIRD)), Options(), ["modify_note"])
+    # the default workflow gets it as a default, create_user as a workflow of every other User product
+    assert changes.linked == (
+        LinkChange("create_user", ("User contractor",), "User"),
+        LinkChange("modify_note", ("User contractor",), "User"),
+    )
+    assert changes.unlinked == ()
+    off = diff_workflows(
+        declared_code, database(*rows, products=(*PRODUCTS, THIRD)), Options(link_new_products=False), ["modify_note"]
+    )
+    assert off.linked == (LinkChange("modify_note", ("User contractor",), "User"),)
+
+
+def test_a_product_with_workflows_of_its_own_is_not_relinked() -> None:
+    rows = (
+        DefinedWorkflow("create_user", "CREATE", "c", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("create_contractor", "CREATE", "c", False, products=(THIRD,)),
+    )
+    declared_code = code(
+        declared("create_user", "workflows.user.create_user"),
+        declared("create_contractor", "workflows.user.create_contractor"),
+    )
+    changes = diff_workflows(declared_code, database(*rows, products=(*PRODUCTS, THIRD)), Options())
+    assert changes.linked == ()
+
+
+def test_option_product_types_for_existing_workflows_add_and_remove_links() -> None:
+    rows = (
+        DefinedWorkflow("modify_user", "MODIFY", "m", False, products=(EXTERNAL, GROUP)),
+        DefinedWorkflow("modify_note", "MODIFY", "n", False, products=(GROUP,)),
+    )
+    options = Options(
+        product_types={"modify_user": (ProductSelector("User"),), "modify_note": (ProductSelector("User"),)}
+    )
+    changes = diff_workflows(
+        code(
+            declared("modify_user", "workflows.user.modify_user", "MODIFY"),
+            declared("modify_note", "orchestrator.core.workflows.modify_note", "MODIFY"),
+        ),
+        database(*rows),
+        options,
+        ["modify_note"],
+    )
+    assert changes.linked == (
+        LinkChange("modify_user", ("User internal",), "User"),
+        LinkChange("modify_note", ("User external", "User internal"), "UserGroup"),
+    )
+    # the default workflow is never unlinked, even from products of other types
+    assert changes.unlinked == (LinkChange("modify_user", ("User Group",), "User"),)
+
+
+def test_mass_removal_without_application_workflows_in_the_code_is_refused() -> None:
+    rows = (
+        DefinedWorkflow("create_user", "CREATE", "c", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("modify_note", "MODIFY", "n", False),
+    )
+    core_only = code(declared("modify_note", "orchestrator.core.workflows.modify_note", "MODIFY"))
+    with pytest.raises(WorkflowPluginError) as error:
+        diff_workflows(core_only, database(*rows), Options())
+    assert "import workflows" in str(error.value) and "wfplugin_allow_removing_all=True" in str(error.value)
+    allowed = diff_workflows(core_only, database(*rows), Options(allow_removing_all=True))
+    assert [spec.name for spec in allowed.removed] == ["create_user"]

@@ -15,8 +15,15 @@ from alembic.autogenerate import render_python_code
 from alembic.operations.ops import UpgradeOps
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.model import ProductSelector, WorkflowSpec
-from alembic_wfplugin.ops import CreateWorkflowOp, DeleteWorkflowOp, WorkflowOps
+from alembic_wfplugin.model import ColumnChange, ProductSelector, WorkflowSpec
+from alembic_wfplugin.ops import (
+    CreateWorkflowOp,
+    DeleteWorkflowOp,
+    LinkProductsOp,
+    UnlinkProductsOp,
+    UpdateWorkflowOp,
+    WorkflowOps,
+)
 from alembic_wfplugin.render import py_str
 
 HOSTILE = [
@@ -33,10 +40,11 @@ HOSTILE = [
 ]
 
 
-def ruff_formatted(source: str) -> str:
+def ruff_formatted(source: str, line_length: int = 88) -> str:
     ruff = shutil.which("ruff")
     assert ruff, "ruff must be installed (it is in the test extra)"
-    result = subprocess.run([ruff, "format", "--isolated", "-"], input=source, capture_output=True, text=True)
+    command = [ruff, "format", "--isolated", "--line-length", str(line_length), "-"]
+    result = subprocess.run(command, input=source, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -71,12 +79,25 @@ def as_function(code: str) -> str:
 
 
 def test_rendered_operations_are_valid_ruff_formatted_python_with_only_expected_calls() -> None:
-    code = body(WorkflowOps([CreateWorkflowOp(spec) for spec in SPECS] + [DeleteWorkflowOp(SPECS[0])]))
-    source = as_function(code)
-    assert ruff_formatted(source) == source
+    ops = WorkflowOps(
+        [
+            DeleteWorkflowOp(SPECS[0]),
+            DeleteWorkflowOp(SPECS[1]),
+            *(CreateWorkflowOp(spec) for spec in SPECS),
+            CreateWorkflowOp(SPECS[3], restore=True),
+            UpdateWorkflowOp("x", [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)]),
+            UpdateWorkflowOp("y", [ColumnChange("deleted_at", None, "2026-01-01T00:00:00+00:00")]),
+            UpdateWorkflowOp("z", [ColumnChange("description", "a", HOSTILE[4])]),
+            LinkProductsOp("a", ["User internal"]),
+            UnlinkProductsOp("a", ["User external", HOSTILE[1]]),
+        ]
+    )
+    source = as_function(body(ops))
+    for line_length in (79, 88, 100, 120):  # whatever the project's setting
+        assert ruff_formatted(source, line_length) == source
     tree = ast.parse(source)
     calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    assert calls == {"op.get_bind", "create_workflow", "create_task", "delete_workflow", "conn.execute", "sa.text"}
+    assert calls == {"op.get_bind", "create_workflow", "create_task", "conn.execute", "sa.text"}
     # every string from the specs is present byte for byte as a literal
     literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
     for spec in SPECS:
@@ -87,6 +108,7 @@ def test_reverse_of_create_is_delete_and_back() -> None:
     ops = WorkflowOps([DeleteWorkflowOp(SPECS[0]), CreateWorkflowOp(SPECS[2])])
     reverse = ops.reverse()
     assert [type(op).__name__ for op in reverse.ops] == ["DeleteWorkflowOp", "CreateWorkflowOp"]
+    assert reverse.workflow_ops[1].restore  # type: ignore[union-attr]
     assert [op.spec.name for op in reverse.workflow_ops] == ["task_y", "create_user"]
     assert [op.spec for op in reverse.reverse().workflow_ops] == [op.spec for op in ops.workflow_ops]
     assert UpgradeOps(ops=[ops]).as_diffs() == [
@@ -111,7 +133,6 @@ def run_rendered(code: str, connection: sa.Connection) -> None:
         "sa": sa,
         "create_workflow": helpers.create_workflow,
         "create_task": helpers.create_task,
-        "delete_workflow": helpers.delete_workflow,
     }
     exec(compile(as_function(code), "<revision>", "exec"), namespace)
     namespace["upgrade"]()
@@ -120,7 +141,7 @@ def run_rendered(code: str, connection: sa.Connection) -> None:
 def rows(connection: sa.Connection, names: list[str]) -> dict[str, tuple[object, ...]]:
     result = connection.execute(
         sa.text(
-            "SELECT w.name, w.target, w.description, w.is_task,"
+            "SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,"
             " coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
             " FROM workflows w LEFT JOIN products_workflows USING (workflow_id) LEFT JOIN products p USING (product_id)"
             " WHERE w.name = ANY(:names) GROUP BY w.workflow_id"
@@ -136,14 +157,56 @@ def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes
     ops = WorkflowOps([CreateWorkflowOp(spec) for spec in SPECS])
     run_rendered(body(ops), connection)
     names = [spec.name for spec in SPECS]
-    assert rows(connection, names) == {
-        "create_user": ("CREATE", "Create user", False, ["User external", "User internal"]),
-        "modify_ext": ("MODIFY", SPECS[1].description, False, ["User external"]),
-        "task_y": ("SYSTEM", SPECS[2].description, True, []),
-        "validate_z": ("VALIDATE", "V", True, ["User Group", "User external", "User internal"]),
-        "modify_some": ("MODIFY", "Some", False, ["User Group", "User internal"]),
-        "system_not_task": ("SYSTEM", SPECS[5].description, False, []),
-        "only_named": ("MODIFY", SPECS[6].description, False, ["User external", "User internal"]),
+    created = rows(connection, names)
+    assert created == {
+        "create_user": ("CREATE", "Create user", False, None, ["User external", "User internal"]),
+        "modify_ext": ("MODIFY", SPECS[1].description, False, None, ["User external"]),
+        "task_y": ("SYSTEM", SPECS[2].description, True, None, []),
+        "validate_z": ("VALIDATE", "V", True, None, ["User Group", "User external", "User internal"]),
+        "modify_some": ("MODIFY", "Some", False, None, ["User Group", "User internal"]),
+        "system_not_task": ("SYSTEM", SPECS[5].description, False, None, []),
+        "only_named": ("MODIFY", SPECS[6].description, False, None, ["User external", "User internal"]),
     }
+    # one of them ran: retiring soft-deletes it and keeps its process and links; the others are deleted
+    connection.execute(
+        sa.text(
+            "INSERT INTO processes (workflow_id, last_status, is_task)"
+            " SELECT workflow_id, 'completed', false FROM workflows WHERE name = 'modify_some'"
+        )
+    )
     run_rendered(body(ops.reverse()), connection)
-    assert rows(connection, names) == {}
+    after = rows(connection, names)
+    assert list(after) == ["modify_some"]
+    assert after["modify_some"][3] is not None  # deleted_at
+    assert after["modify_some"][4] == ["User Group", "User internal"]
+    assert connection.execute(sa.text("SELECT count(*) FROM processes")).scalar() == 1
+    # and the reverse of the retirement brings every row back exactly
+    run_rendered(body(ops.reverse().reverse()), connection)
+    assert rows(connection, names) == created
+
+
+def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection) -> None:
+    before = rows(connection, ["modify_note", "task_clean_up_tasks"])
+    deleted_at = "2026-01-02T03:04:05.678901+00:00"
+    ops = WorkflowOps(
+        [
+            UpdateWorkflowOp("modify_note", [ColumnChange("description", "Modify Note", HOSTILE[3])]),
+            UpdateWorkflowOp(
+                "task_clean_up_tasks",
+                [
+                    ColumnChange("deleted_at", None, deleted_at),
+                    ColumnChange("target", "SYSTEM", "MODIFY"),
+                    ColumnChange("is_task", True, False),
+                ],
+            ),
+            UnlinkProductsOp("modify_note", ["User external", "User internal"]),
+            LinkProductsOp("task_clean_up_tasks", ["User Group"]),
+        ]
+    )
+    run_rendered(body(ops), connection)
+    changed = rows(connection, ["modify_note", "task_clean_up_tasks"])
+    assert changed["modify_note"] == ("MODIFY", HOSTILE[3], False, None, ["User Group"])
+    target, _, is_task, when, products = changed["task_clean_up_tasks"]
+    assert (target, is_task, when.isoformat(), products) == ("MODIFY", False, deleted_at, ["User Group"])  # type: ignore[union-attr]
+    run_rendered(body(ops.reverse()), connection)
+    assert rows(connection, ["modify_note", "task_clean_up_tasks"]) == before

@@ -87,12 +87,25 @@ def upgrade() -> None:
         sa.text("INSERT INTO fixed_inputs (name, value, product_id) VALUES ('affiliation', :value, :product)"),
         [{"product": product_id, "value": value} for product_id, value in AFFILIATION],
     )
+    # As orchestrator-core's create() helper does (ensure_default_workflows): every product gets the
+    # default product workflows (DEFAULT_PRODUCT_WORKFLOWS, "modify_note").
+    conn.execute(
+        sa.text(
+            "INSERT INTO products_workflows (product_id, workflow_id)"
+            " SELECT p.product_id, w.workflow_id FROM products p, workflows w"
+            " WHERE w.name = 'modify_note' AND p.product_id = ANY(CAST(:ids AS uuid[]))"
+        ),
+        {"ids": [product[0] for product in PRODUCTS]},
+    )
 
 
 def downgrade() -> None:
     conn = op.get_bind()
     product_ids = [product[0] for product in PRODUCTS]
     block_ids = [block[0] for block in PRODUCT_BLOCKS]
+    conn.execute(
+        sa.text("DELETE FROM products_workflows WHERE product_id = ANY(CAST(:ids AS uuid[]))"), {"ids": product_ids}
+    )
     conn.execute(sa.text("DELETE FROM fixed_inputs WHERE product_id = ANY(CAST(:ids AS uuid[]))"), {"ids": product_ids})
     conn.execute(
         sa.text("DELETE FROM product_block_relations WHERE in_use_by_id = ANY(CAST(:ids AS uuid[]))"),
