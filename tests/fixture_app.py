@@ -26,8 +26,8 @@ class WorkflowRow:
     products: tuple[str, ...]
 
 
-def copy_fixture(destination: Path) -> Path:
-    shutil.copytree(FIXTURE, destination, ignore=shutil.ignore_patterns("__pycache__"))
+def copy_fixture(destination: Path, source: Path = FIXTURE) -> Path:
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
     return destination
 
 
@@ -72,9 +72,66 @@ class FixtureApp:
         engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
         try:
             with engine.begin() as connection:
-                return list(connection.execute(sa.text(statement), params))
+                result = connection.execute(sa.text(statement), params)
+                return list(result) if result.returns_rows else []
         finally:
             engine.dispose()
+
+    def snapshot(self) -> dict[str, object]:
+        """What a downgrade must restore exactly: workflow rows without ids and creation times (deleted_at
+        to the microsecond), links by product name, process rows."""
+        workflows = self.query(
+            """
+            SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,
+                   coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')
+            FROM workflows w
+            LEFT JOIN products_workflows pw ON pw.workflow_id = w.workflow_id
+            LEFT JOIN products p ON p.product_id = pw.product_id
+            GROUP BY w.workflow_id ORDER BY w.name
+            """
+        )
+        processes = self.query(
+            "SELECT p.pid, w.name, p.last_status FROM processes p JOIN workflows w USING (workflow_id) ORDER BY p.pid"
+        )
+        return {"workflows": [tuple(row) for row in workflows], "processes": [tuple(row) for row in processes]}
+
+    def configure(self, **options: object) -> None:
+        """Add alembic-wfplugin options to the context.configure(...) call in migrations/env.py."""
+        env_py = self.directory / "migrations" / "env.py"
+        anchor = '        wfplugin_import_modules=["workflows"],\n'
+        text = env_py.read_text()
+        assert anchor in text
+        added = "".join(f"        {key}={value!r},\n" for key, value in options.items())
+        env_py.write_text(text.replace(anchor, anchor + added))
+
+    def add_workflow(self, package: str, name: str, target: str, description: str = "", register: bool = True) -> None:
+        """Write a real workflow module ``workflows/<package>/<name>.py`` and register it."""
+        folder = self.directory / "workflows" / package
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").touch()
+        decorator_args = f"{description!r}, target=Target.{target}" if description else f"target=Target.{target}"
+        (folder / f"{name}.py").write_text(
+            "from orchestrator.core.targets import Target\n"
+            "from orchestrator.core.types import State\n"
+            "from orchestrator.core.workflow import StepList, begin, done, step, workflow\n\n\n"
+            f"@step({name!r})\n"
+            f"def {name}_step(state: State) -> State:\n"
+            "    return state\n\n\n"
+            f"@workflow({decorator_args})\n"
+            f"def {name}() -> StepList:\n"
+            f"    return begin >> {name}_step >> done\n"
+        )
+        if register:
+            self.register(f"workflows.{package}.{name}", name)
+
+    def register(self, module: str, name: str) -> None:
+        registry = self.directory / "workflows" / "__init__.py"
+        registry.write_text(registry.read_text() + f'LazyWorkflowInstance("{module}", "{name}")\n')
+
+    def unregister(self, *names: str) -> None:
+        registry = self.directory / "workflows" / "__init__.py"
+        lines = registry.read_text().splitlines(keepends=True)
+        registry.write_text("".join(line for line in lines if not any(f'"{name}")' in line for name in names)))
 
     def workflows(self) -> dict[str, WorkflowRow]:
         """Every ``workflows`` row with the names of the products it is linked to."""

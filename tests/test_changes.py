@@ -1,0 +1,139 @@
+"""Every change kind end to end, on a copy of the registered tutorial, through the real main.py:
+the revision autogenerate writes, the state after upgrade, a second autogenerate writing nothing,
+and the exact state after downgrade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fixture_app import FixtureApp
+from tests.test_autogenerate import retired_names
+
+USERS = ["User external", "User internal"]
+
+
+def new_revision(app: FixtureApp, message: str) -> str:
+    before = app.revision_files()
+    app.autogenerate(message)
+    new = app.revision_files() - before
+    assert len(new) == 1, f"expected one new revision, got {sorted(new)}"
+    return Path(new.pop()).read_text()
+
+
+def upgrade_then_in_sync(app: FixtureApp) -> None:
+    app.upgrade()
+    files = app.revision_files()
+    app.autogenerate("nothing left")
+    assert app.revision_files() == files, "a second autogenerate must write nothing"
+
+
+def downgrade_restores(app: FixtureApp, snapshot: dict[str, object]) -> None:
+    app.run("db", "downgrade", "data@-1")
+    assert app.snapshot() == snapshot
+
+
+def rows(app: FixtureApp) -> dict[str, tuple[object, ...]]:
+    return {row[0]: row[1:] for row in app.snapshot()["workflows"]}  # type: ignore[attr-defined]
+
+
+def test_validate_workflow_moves_from_system_to_validate(registered_app: FixtureApp) -> None:
+    app = registered_app
+    # registered before orchestrator-core 4.0: target SYSTEM, a task, linked to the User products
+    app.query(
+        "INSERT INTO workflows (name, target, description, is_task)"
+        " VALUES ('validate_user', 'SYSTEM', 'Validate', true)"
+    )
+    app.query(
+        "INSERT INTO products_workflows SELECT p.product_id, w.workflow_id FROM products p, workflows w"
+        " WHERE w.name = 'validate_user' AND p.product_type = 'User'"
+    )
+    app.add_workflow("user", "validate_user", "VALIDATE")
+    before = app.snapshot()
+
+    source = new_revision(app, "validate is a target")
+    assert "UPDATE workflows SET target = :target" in source
+    assert "is_task" not in source.split("def upgrade")[1].split("def downgrade")[0]  # still a task
+    upgrade_then_in_sync(app)
+    assert rows(app)["validate_user"] == ("VALIDATE", "Validate", True, None, USERS)
+    downgrade_restores(app, before)
+
+
+def test_modify_workflow_retargeted_to_system_becomes_a_task(registered_app: FixtureApp) -> None:
+    app = registered_app
+    module = app.directory / "workflows" / "user" / "modify_user.py"
+    module.write_text(module.read_text().replace("Target.MODIFY", "Target.SYSTEM"))
+    before = app.snapshot()
+    new_revision(app, "retarget")
+    upgrade_then_in_sync(app)
+    assert rows(app)["modify_user"] == ("SYSTEM", "Modify user", True, None, USERS)
+    downgrade_restores(app, before)
+
+
+def test_product_added_after_registration_gets_its_types_workflows(registered_app: FixtureApp) -> None:
+    app = registered_app
+    app.query(
+        "INSERT INTO products (name, description, product_type, tag, status)"
+        " VALUES ('User contractor', 'A contractor', 'User', 'USER_CON', 'active')"
+    )
+    before = app.snapshot()
+    source = new_revision(app, "link contractor")
+    assert "INSERT INTO products_workflows" in source
+    upgrade_then_in_sync(app)
+    after = rows(app)
+    for name in ("create_user", "modify_user", "terminate_user", "modify_note"):
+        assert "User contractor" in after[name][4], name
+    for name in ("create_user_group", "modify_user_group", "terminate_user_group"):
+        assert after[name][4] == ["User Group"]
+    downgrade_restores(app, before)
+
+
+def test_retired_workflow_with_processes_is_soft_deleted_and_keeps_its_history(registered_app: FixtureApp) -> None:
+    app = registered_app
+    app.query(
+        "INSERT INTO processes (workflow_id, last_status, is_task)"
+        " SELECT workflow_id, status, false FROM workflows, unnest(ARRAY['completed', 'failed']) AS status"
+        " WHERE name = 'modify_user'"
+    )
+    app.unregister("modify_user", "terminate_user")
+    before = app.snapshot()
+    assert len(before["processes"]) == 2  # type: ignore[arg-type]
+
+    source = new_revision(app, "retire two")
+    assert retired_names(source) == ["modify_user", "terminate_user"]
+    assert "Schedules:" in source
+    upgrade_then_in_sync(app)
+    after = rows(app)
+    assert "terminate_user" not in after  # never ran: deleted, links with it
+    *_, deleted_at, products = after["modify_user"]
+    assert deleted_at is not None and products == USERS  # soft-deleted, as orchestrator-core does
+    assert app.snapshot()["processes"] == before["processes"]
+    downgrade_restores(app, before)
+
+
+def test_soft_deleted_workflow_declared_again_is_restored(registered_app: FixtureApp) -> None:
+    app = registered_app
+    app.query("UPDATE workflows SET deleted_at = '2025-06-01 12:34:56.789012+00' WHERE name = 'modify_user'")
+    before = app.snapshot()
+    source = new_revision(app, "restore")
+    assert "deleted_at = CAST(:deleted_at AS timestamptz)" in source
+    upgrade_then_in_sync(app)
+    assert rows(app)["modify_user"] == ("MODIFY", "Modify user", False, None, USERS)
+    downgrade_restores(app, before)
+
+
+def test_description_drift_only_with_the_option(registered_app: FixtureApp) -> None:
+    app = registered_app
+    app.query("UPDATE workflows SET description = 'Edited in the UI' WHERE name = 'create_user'")
+    module = app.directory / "workflows" / "user" / "create_user.py"
+    module.write_text(module.read_text().replace("@workflow(target=", '@workflow("Create a user account", target='))
+
+    files = app.revision_files()
+    app.autogenerate("off by default")
+    assert app.revision_files() == files  # the database owns descriptions
+
+    app.configure(wfplugin_compare_descriptions=True)
+    before = app.snapshot()
+    new_revision(app, "descriptions from code")
+    upgrade_then_in_sync(app)
+    assert rows(app)["create_user"][1] == "Create a user account"
+    downgrade_restores(app, before)
