@@ -13,7 +13,7 @@ def is_task_target(target: str) -> bool:
     return target in TASK_TARGETS
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class ProductSelector:
     """Every product of ``product_type`` (narrowed to ``tag`` when given), as orchestrator-core's
     ``create_workflow`` links them."""
@@ -23,6 +23,10 @@ class ProductSelector:
 
     def __str__(self) -> str:
         return self.product_type if self.tag is None else f"{self.product_type}:{self.tag}"
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        return (self.product_type, self.tag or "")
 
 
 @dataclass(frozen=True, order=True)

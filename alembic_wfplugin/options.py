@@ -132,4 +132,4 @@ def _parse_selectors(workflow: str, value: Any) -> tuple[ProductSelector, ...]:
         selectors.append(ProductSelector(product_type, tag or None))
     if not selectors:
         _string(None, where)
-    return tuple(sorted(set(selectors)))
+    return tuple(sorted(set(selectors), key=lambda selector: selector.sort_key))

@@ -45,3 +45,9 @@ def test_misspelled_option_names_the_likely_one() -> None:
 def test_malformed_options_are_errors(opts: dict[str, object]) -> None:
     with pytest.raises(WorkflowPluginError, match="wfplugin_"):
         Options.from_context_opts(opts)
+
+
+def test_selectors_with_and_without_tag_sort_together() -> None:
+    # found by the round-trip property: a plain type and a tagged one in one list
+    options = Options.from_context_opts({"wfplugin_product_types": {"a": ["User:USER_INT", "User"]}})
+    assert options.product_types["a"] == (ProductSelector("User"), ProductSelector("User", "USER_INT"))
