@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -280,6 +279,3 @@ def test_property_finds_a_broken_downgrade(
     monkeypatch.setattr(ops.UpdateWorkflowOp, "reverse", reverse_forgetting_deleted_at)
     with pytest.raises(AssertionError):
         check_round_trip(REPLAY[0], connection, registry, workflow_modules)
-
-
-assert Path(__file__).name.startswith("test_")
