@@ -69,13 +69,17 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
 
 def workflow_ops(changes: WorkflowChanges, *, has_is_task: bool) -> list[WorkflowOp]:
     """The order they run in: retire, create, update (and restore), link, unlink."""
-    return [
+    ops: list[WorkflowOp] = [
         *(DeleteWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.removed),
         *(CreateWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.added),
-        *(UpdateWorkflowOp(update.name, update.changes) for update in changes.updated),
-        *(LinkProductsOp(link.workflow, link.products) for link in changes.linked),
-        *(UnlinkProductsOp(link.workflow, link.products) for link in changes.unlinked),
+        *(UpdateWorkflowOp(update.name, update.changes, reason=update.reason) for update in changes.updated),
+        *(LinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.linked),
+        *(UnlinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.unlinked),
     ]
+    for op in ops[: len(changes.removed) + len(changes.added)]:
+        assert isinstance(op, CreateWorkflowOp | DeleteWorkflowOp)
+        op.reason = changes.reasons.get(op.spec.name, "")
+    return ops
 
 
 def describe(op: WorkflowOp) -> str:
@@ -105,26 +109,23 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
 
     orchestrator-core's ``env.py`` drops empty revisions only when ``config.cmd_opts.autogenerate`` is
     set, which ``python main.py db revision --autogenerate`` never sets. This hook knows an autogenerate
-    run by the comparator having run in it, so a plain ``db revision`` (to write by hand) is kept; and it
-    acts only for alembic's ``revision`` command, since ``check`` needs the (empty) script to report on.
+    run by the comparator having run in it, so a plain ``db revision`` (to write by hand) is kept. It acts
+    only for alembic's ``revision`` command (``check`` needs the empty script to report on), and not when
+    the caller passed a hook of its own (pytest-alembic inspects the script itself).
     """
-    autogenerate = context in _compared
+    environment = context.environment_context
+    opts = environment.context_opts if environment is not None else {}
+    function = opts.get("fn")
+    command = getattr(function, "__qualname__", "").split(".")[0]  # alembic's command's own closure
+    callers_hook = getattr(opts.get("revision_context"), "process_revision_directives", None)
     if (
-        autogenerate
-        and _running_command(context) == "revision"
+        context in _compared
+        and command == "revision"
+        and callers_hook is None
         and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)
     ):
         directives[:] = []
         log.info("No changes in schema or workflow registration detected; no revision file written.")
-
-
-def _running_command(context: MigrationContext) -> str | None:
-    """The alembic command (``revision``, ``check``) whose environment is running: alembic passes the
-    command's own ``retrieve_migrations`` closure as the environment's ``fn``."""
-    environment = context.environment_context
-    function = environment.context_opts.get("fn") if environment is not None else None
-    qualname: str = getattr(function, "__qualname__", "")
-    return qualname.split(".")[0] or None
 
 
 def _continue() -> Any:

@@ -8,6 +8,7 @@ package is loaded while ``import alembic`` sets up plugins.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
@@ -49,3 +50,9 @@ def default_product_workflows() -> tuple[str, ...]:
     """orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS`` setting: workflows linked to every product."""
     settings = _module("settings").app_settings
     return tuple(getattr(settings, "DEFAULT_PRODUCT_WORKFLOWS", ["modify_note"]))
+
+
+def schema_versions_folder() -> str:
+    """orchestrator-core's own schema revisions, which ``main.py db ...`` adds to version_locations."""
+    migrations_init = str(_module("migrations").__file__)
+    return os.path.join(os.path.dirname(os.path.abspath(migrations_init)), "versions", "schema")

@@ -56,7 +56,7 @@ def diff_workflows(
                 selectors=selectors or (),
             )
         )
-        reasons[name] = f"declared in {workflow.module}, not in the database"
+        reasons[name] = f"declared in {workflow.module.replace('.', '/')}.py, not in the database"
     if unresolved:
         raise WorkflowPluginError(_unresolved_message(unresolved))
 
@@ -70,12 +70,9 @@ def diff_workflows(
         update = workflow_update(declared[name], rows[name], options, has_is_task=database.has_is_task)
         if update.changes:
             updated.append(update)
-            reasons[name] = ", ".join(_change_reason(change) for change in update.changes)
 
     kept = {name: rows[name] for name in declared.keys() & rows.keys()}
     linked, unlinked = link_changes(kept, database.products, options, frozenset(default_workflows))
-    for change in linked:
-        reasons.setdefault(change.workflow, "linked to some products of its product types, not to these")
     return WorkflowChanges(
         added=tuple(sorted(added, key=lambda spec: spec.sort_key)),
         removed=tuple(sorted(removed, key=lambda spec: spec.sort_key)),
@@ -101,7 +98,8 @@ def workflow_update(
         stated = workflow.description or options.descriptions.get(workflow.name)
         if stated and stated != row.description:
             changes.append(ColumnChange("description", row.description, description_of(workflow, options)))
-    return WorkflowUpdate(workflow.name, tuple(changes), _product_type_of(row))
+    reason = "; ".join(_change_reason(change) for change in changes)
+    return WorkflowUpdate(workflow.name, tuple(changes), _product_type_of(row), reason)
 
 
 def link_changes(
@@ -112,29 +110,35 @@ def link_changes(
 ) -> tuple[tuple[LinkChange, ...], tuple[LinkChange, ...]]:
     """Links to add and to remove for the declared workflows that have a row."""
     products = tuple(products)
-    to_link: dict[str, set[str]] = {}
-    to_unlink: dict[str, set[str]] = {}
-    new_products = _unlinked_products(rows.values(), products, default_workflows) if options.link_new_products else ()
+    # the products each workflow ends up linked to by the rules that do not depend on other workflows
+    wanted: dict[str, set[str]] = {}
+    why: dict[str, str] = {}
     for name, row in rows.items():
         current = {product.name for product in row.products}
         if name in default_workflows:
             # linked to every product, never unlinked (orchestrator-core's DEFAULT_PRODUCT_WORKFLOWS)
-            to_link[name] = {product.name for product in products} - current
+            wanted[name] = {product.name for product in products}
+            why[name] = "a default product workflow (DEFAULT_PRODUCT_WORKFLOWS): linked to every product"
         elif name in options.product_types:
-            wanted = {product.name for product in products if _selected(product, options.product_types[name])}
-            to_link[name] = wanted - current
-            to_unlink[name] = current - wanted
+            wanted[name] = {product.name for product in products if _selected(product, options.product_types[name])}
+            why[name] = f"{PREFIX}product_types states its products"
         else:
-            to_link[name] = {product.name for product in new_products if _linked_to_all_others(row, product, products)}
-    return _link_list(to_link, rows), _link_list(to_unlink, rows)
-
-
-def _unlinked_products(
-    rows: Iterable[DefinedWorkflow], products: Iterable[Product], default_workflows: frozenset[str]
-) -> tuple[Product, ...]:
-    """Products that no workflow but the default ones is linked to: added after their workflows."""
-    linked = {product for row in rows if row.name not in default_workflows for product in row.products}
-    return tuple(product for product in products if product not in linked)
+            wanted[name] = current
+    if options.link_new_products:
+        # Judged on the links after the rules above, so that a product this revision unlinks from a mapped
+        # workflow is linked here at once, not by the next autogenerate.
+        linked = {product for name, names in wanted.items() if name not in default_workflows for product in names}
+        new_products = [product for product in products if product.name not in linked]
+        for name, row in rows.items():
+            if name in default_workflows or name in options.product_types:
+                continue
+            adopted = {product.name for product in new_products if _linked_to_all_others(row, product, products)}
+            if adopted:
+                wanted[name] = wanted[name] | adopted
+                why[name] = "products added after it was registered; it is linked to every other product of their type"
+    to_link = {name: wanted[name] - {p.name for p in row.products} for name, row in rows.items()}
+    to_unlink = {name: {p.name for p in row.products} - wanted[name] for name, row in rows.items()}
+    return _link_list(to_link, rows, why), _link_list(to_unlink, rows, why)
 
 
 def _linked_to_all_others(row: DefinedWorkflow, product: Product, products: Iterable[Product]) -> bool:
@@ -148,9 +152,11 @@ def _selected(product: Product, selectors: Iterable[ProductSelector]) -> bool:
     )
 
 
-def _link_list(changes: Mapping[str, set[str]], rows: Mapping[str, DefinedWorkflow]) -> tuple[LinkChange, ...]:
+def _link_list(
+    changes: Mapping[str, set[str]], rows: Mapping[str, DefinedWorkflow], why: Mapping[str, str]
+) -> tuple[LinkChange, ...]:
     links = [
-        LinkChange(name, tuple(sorted(products)), _product_type_of(rows[name]))
+        LinkChange(name, tuple(sorted(products)), _product_type_of(rows[name]), why[name])
         for name, products in changes.items()
         if products
     ]

@@ -113,6 +113,7 @@ class WorkflowUpdate:
     name: str
     changes: tuple[ColumnChange, ...]
     product_type: str = ""  # for ordering only
+    reason: str = field(default="", compare=False)  # for people: logs and the drift report
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -126,6 +127,7 @@ class LinkChange:
     workflow: str
     products: tuple[str, ...]
     product_type: str = ""  # for ordering only
+    reason: str = field(default="", compare=False)  # for people: logs and the drift report
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -139,7 +141,7 @@ class WorkflowChanges:
     updated: tuple[WorkflowUpdate, ...] = ()
     linked: tuple[LinkChange, ...] = ()
     unlinked: tuple[LinkChange, ...] = ()
-    reasons: Mapping[str, str] = field(default_factory=dict)  # workflow name -> why it changes
+    reasons: Mapping[str, str] = field(default_factory=dict)  # added or removed workflow -> why
 
     def is_empty(self) -> bool:
         return not (self.added or self.removed or self.updated or self.linked or self.unlinked)

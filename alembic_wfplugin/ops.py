@@ -17,7 +17,11 @@ def _links(spec: WorkflowSpec) -> str:
     return ", ".join(links) if links else "no products"
 
 
-class CreateWorkflowOp(MigrateOperation):
+class WorkflowOperation(MigrateOperation):
+    reason: str = ""  # why the comparator proposes it, for the drift report; not rendered
+
+
+class CreateWorkflowOp(WorkflowOperation):
     """Insert a ``workflows`` row and link it to its products.
 
     As the reverse of a delete (``restore=True``) it first clears ``deleted_at``, because the delete may
@@ -39,7 +43,7 @@ class CreateWorkflowOp(MigrateOperation):
         return f"CreateWorkflowOp({self.spec.name!r}, target={self.spec.target}, linked to {_links(self.spec)})"
 
 
-class DeleteWorkflowOp(MigrateOperation):
+class DeleteWorkflowOp(WorkflowOperation):
     """Retire a workflow: delete its row if it never ran, else soft-delete it (decided at upgrade time).
 
     Carries the row as it is, so that its reverse writes it back.
@@ -59,12 +63,13 @@ class DeleteWorkflowOp(MigrateOperation):
         return f"DeleteWorkflowOp({self.spec.name!r}, target={self.spec.target}, linked to {_links(self.spec)})"
 
 
-class UpdateWorkflowOp(MigrateOperation):
+class UpdateWorkflowOp(WorkflowOperation):
     """Change columns of an existing row: target, is_task, description, or ``deleted_at`` (restore)."""
 
-    def __init__(self, name: str, changes: Sequence[ColumnChange]) -> None:
+    def __init__(self, name: str, changes: Sequence[ColumnChange], *, reason: str = "") -> None:
         self.name = name
         self.changes = tuple(changes)
+        self.reason = reason
 
     def reverse(self) -> UpdateWorkflowOp:
         return UpdateWorkflowOp(self.name, [ColumnChange(c.column, c.new, c.old) for c in self.changes])
@@ -77,12 +82,13 @@ class UpdateWorkflowOp(MigrateOperation):
         return f"UpdateWorkflowOp({self.name!r}, {changes})"
 
 
-class LinkProductsOp(MigrateOperation):
+class LinkProductsOp(WorkflowOperation):
     """Link an existing workflow to products, by product name."""
 
-    def __init__(self, workflow: str, products: Sequence[str]) -> None:
+    def __init__(self, workflow: str, products: Sequence[str], *, reason: str = "") -> None:
         self.workflow = workflow
         self.products = tuple(products)
+        self.reason = reason
 
     def reverse(self) -> UnlinkProductsOp:
         return UnlinkProductsOp(self.workflow, self.products)
@@ -94,12 +100,13 @@ class LinkProductsOp(MigrateOperation):
         return f"LinkProductsOp({self.workflow!r}, {list(self.products)!r})"
 
 
-class UnlinkProductsOp(MigrateOperation):
+class UnlinkProductsOp(WorkflowOperation):
     """Unlink an existing workflow from products, by product name."""
 
-    def __init__(self, workflow: str, products: Sequence[str]) -> None:
+    def __init__(self, workflow: str, products: Sequence[str], *, reason: str = "") -> None:
         self.workflow = workflow
         self.products = tuple(products)
+        self.reason = reason
 
     def reverse(self) -> LinkProductsOp:
         return LinkProductsOp(self.workflow, self.products)

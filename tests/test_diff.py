@@ -365,3 +365,28 @@ def test_mass_removal_without_application_workflows_in_the_code_is_refused() -> 
     assert "import workflows" in str(error.value) and "wfplugin_allow_removing_all=True" in str(error.value)
     allowed = diff_workflows(core_only, database(*rows), Options(allow_removing_all=True))
     assert [spec.name for spec in allowed.removed] == ["create_user"]
+
+
+def test_every_change_says_why() -> None:
+    rows = (
+        DefinedWorkflow("validate_user", "SYSTEM", "v", True, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("create_user", "CREATE", "c", False, products=(EXTERNAL, INTERNAL)),
+        DefinedWorkflow("modify_old", "MODIFY", "m", False, products=(EXTERNAL, INTERNAL)),
+    )
+    changes = diff_workflows(
+        code(
+            declared("validate_user", "workflows.user.validate_user", "VALIDATE"),
+            declared("create_user", "workflows.user.create_user"),
+            declared("create_user_group", "workflows.user_group.create_user_group"),
+        ),
+        database(*rows, products=(*PRODUCTS, THIRD)),
+        Options(),
+    )
+    assert changes.reasons == {
+        "create_user_group": "declared in workflows/user_group/create_user_group.py, not in the database",
+        "modify_old": "in the database, not declared in the code",
+    }
+    assert changes.updated[0].reason == "target is 'SYSTEM' in the database, 'VALIDATE' in the code"
+    assert [link.reason for link in changes.linked] == [
+        "products added after it was registered; it is linked to every other product of their type"
+    ] * 2

@@ -233,7 +233,7 @@ def check_round_trip(
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,  # the same examples on every CI run; raise EXAMPLES locally to explore more
+    derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(scenario=scenarios())
@@ -245,6 +245,18 @@ def test_round_trip(
 
 REPLAY: list[Scenario] = [
     # Paste a failing Scenario(...) here to replay it.
+    # Found by the property: unlinking a mapped workflow left "User internal" without workflows, and the
+    # next autogenerate linked it to modify_alpha (no fixed point).
+    Scenario(
+        products=(("Alpha 0", "Alpha", "ALPHA_0"),),
+        rows=(
+            Row("create_alpha", "CREATE", False, ""),
+            Row("modify_alpha", "CREATE", False, "", products=("Alpha 0", "User Group", "User external")),
+            Row("terminate_alpha", "CREATE", False, "", products=("Alpha 0", "User Group", "User internal")),
+        ),
+        code=(("create_alpha", "CREATE"), ("modify_alpha", "CREATE"), ("terminate_alpha", "CREATE")),
+        product_types={"terminate_alpha": ("Alpha",)},
+    ),
     Scenario(
         products=(("Alpha 0", "Alpha", "ALPHA_0"), ("Alpha 1", "Alpha", "ALPHA_1")),
         rows=(
@@ -278,4 +290,4 @@ def test_property_finds_a_broken_downgrade(
 
     monkeypatch.setattr(ops.UpdateWorkflowOp, "reverse", reverse_forgetting_deleted_at)
     with pytest.raises(AssertionError):
-        check_round_trip(REPLAY[0], connection, registry, workflow_modules)
+        check_round_trip(REPLAY[1], connection, registry, workflow_modules)

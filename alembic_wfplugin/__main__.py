@@ -1,0 +1,5 @@
+import sys
+
+from alembic_wfplugin.cli import main
+
+sys.exit(main())

@@ -1,0 +1,148 @@
+"""``python -m alembic_wfplugin diff``: what autogenerate would change in workflow registration, as a
+table for people and CI logs. Exit status: 0 in sync, 1 drift, 2 error.
+
+It runs the application's own ``env.py`` (so it connects exactly as ``main.py db revision`` does) in
+the way ``alembic check`` does, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from alembic.autogenerate.api import RevisionContext
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+
+from alembic_wfplugin import compat
+from alembic_wfplugin.ops import (
+    CreateWorkflowOp,
+    DeleteWorkflowOp,
+    LinkProductsOp,
+    UnlinkProductsOp,
+    UpdateWorkflowOp,
+    WorkflowOp,
+    WorkflowOps,
+)
+
+IN_SYNC, DRIFT, ERROR = 0, 1, 2
+COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m alembic_wfplugin", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    diff = commands.add_parser("diff", help="show workflow registration drift; exit 1 on drift")
+    diff.add_argument("-c", "--config", default="alembic.ini", help="alembic ini file (default: alembic.ini)")
+    diff.add_argument("-n", "--name", default="alembic", help="ini section (default: alembic)")
+    diff.add_argument(
+        "--no-orchestrator-versions",
+        action="store_true",
+        help="do not add orchestrator-core's schema revisions to version_locations (main.py db adds them)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        ops = drift(config(args.config, args.name, orchestrator_versions=not args.no_orchestrator_versions))
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return ERROR
+    except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return ERROR
+    report(ops, sys.stdout)
+    return DRIFT if ops else IN_SYNC
+
+
+def config(path: str, section: str, *, orchestrator_versions: bool) -> Config:
+    if not os.path.exists(path):
+        raise CommandError(f"no {path} here; run from the application's folder or pass -c path/to/alembic.ini")
+    cfg = Config(path, ini_section=section)
+    if orchestrator_versions:
+        # As orchestrator-core's `main.py db ...` does: its own schema revisions live in its package.
+        locations = cfg.get_main_option("version_locations") or ""
+        schema = compat.schema_versions_folder()
+        if schema not in locations.split():
+            cfg.set_main_option("version_locations", f"{locations} {schema}".strip())
+    return cfg
+
+
+def drift(cfg: Config) -> list[WorkflowOp]:
+    """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing."""
+    script_directory = ScriptDirectory.from_config(cfg)
+    revision_context = RevisionContext(
+        cfg,
+        script_directory,
+        {
+            "message": None,
+            "autogenerate": True,
+            "sql": False,
+            "head": "head",
+            "splice": False,
+            "branch_label": None,
+            "version_path": None,
+            "rev_id": None,
+            "depends_on": None,
+        },
+    )
+
+    def retrieve_migrations(rev: object, context: object) -> list[object]:
+        revision_context.run_autogenerate(rev, context)  # type: ignore[arg-type]
+        return []
+
+    with EnvironmentContext(
+        cfg,
+        script_directory,
+        fn=retrieve_migrations,
+        as_sql=False,
+        template_args=revision_context.template_args,
+        revision_context=revision_context,
+    ):
+        script_directory.run_env()
+    script = revision_context.generated_revisions[-1]
+    return [
+        op
+        for upgrade_ops in script.upgrade_ops_list
+        for container in upgrade_ops.ops
+        if isinstance(container, WorkflowOps)
+        for op in container.workflow_ops
+    ]
+
+
+def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
+    """(workflow, change, target, products, why)"""
+    if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):
+        links = [str(selector) for selector in op.spec.selectors] + list(op.spec.product_names)
+        products = ", ".join(links) or ("(task)" if op.spec.is_task else "-")
+        kind = "add" if isinstance(op, CreateWorkflowOp) else "retire"
+        return (op.spec.name, kind, op.spec.target, products, op.reason)
+    if isinstance(op, UpdateWorkflowOp):
+        target = next((f"{c.old} -> {c.new}" for c in op.changes if c.column == "target"), "")
+        return (op.name, "update", target, "", op.reason)
+    kind = "link" if isinstance(op, LinkProductsOp) else "unlink"
+    assert isinstance(op, LinkProductsOp | UnlinkProductsOp)
+    return (op.workflow, kind, "", ", ".join(op.products), op.reason)
+
+
+def report(ops: Sequence[WorkflowOp], out: TextIO) -> None:
+    if not ops:
+        out.write("Workflow registration is in sync with the database.\n")
+        return
+    colour = out.isatty() and "NO_COLOR" not in os.environ
+    rows = [("workflow", "change", "target", "products", "why"), *(row(op) for op in ops)]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out.write(f"Workflow registration drift: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
+    for index, (name, kind, target, products, why) in enumerate(rows):
+        cells = [name.ljust(widths[0]), kind.ljust(widths[1]), target.ljust(widths[2]), products.ljust(widths[3])]
+        if colour and index:
+            cells[1] = f"\033[{COLOURS[kind]}m{cells[1]}\033[0m"
+        out.write("  " + "  ".join(cells) + f"  {why}".rstrip() + "\n")
+    out.write('\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n')
+
+
+if __name__ == "__main__":
+    sys.exit(main())
