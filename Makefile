@@ -8,7 +8,7 @@ BIN := $(abspath $(VENV))/bin
 # orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: venv test demo lint clean
+.PHONY: venv test demo lint bench clean
 
 venv: $(VENV)/.installed
 
@@ -23,6 +23,9 @@ test: venv
 
 demo: venv
 	$(RUN) $(BIN)/python scripts/demo.py
+
+bench: venv
+	$(RUN) $(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -55,7 +55,7 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         )
     options = Options.from_context_opts(autogen_context.opts)
     import_modules(options.import_modules)
-    declared = declared_workflows()
+    declared = declared_workflows(from_source=options.read_workflows == "source")
     database = defined_workflows(autogen_context.connection)
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)

@@ -10,6 +10,7 @@ from typing import Any
 from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import DeclaredWorkflow
+from alembic_wfplugin.source import read_from_source
 
 
 def import_modules(modules: Iterable[str]) -> None:
@@ -24,8 +25,12 @@ def import_modules(modules: Iterable[str]) -> None:
             ) from exc
 
 
-def declared_workflows(registry: Mapping[str, Any] | None = None) -> dict[str, DeclaredWorkflow]:
-    """Instantiate every ``LazyWorkflowInstance`` and read its target and description.
+def declared_workflows(
+    registry: Mapping[str, Any] | None = None, *, from_source: bool = False
+) -> dict[str, DeclaredWorkflow]:
+    """Instantiate every ``LazyWorkflowInstance`` and read its target and description; with
+    ``from_source``, read them from the module's source where it states them plainly, and import only
+    the others.
 
     Every broken registration is collected, so one run reports them all.
     """
@@ -37,6 +42,10 @@ def declared_workflows(registry: Mapping[str, Any] | None = None) -> dict[str, D
         package: str = lazy.package
         module = f"{default_package}{package}" if package.startswith(".") else package
         culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
+        plain = read_from_source(module, lazy.function) if from_source else None
+        if plain is not None:
+            declared[name] = DeclaredWorkflow(name=name, module=module, target=plain[0], description=plain[1])
+            continue
         try:
             workflow = lazy.instantiate()
         except Exception as exc:  # whatever the module raises, report it against its registration

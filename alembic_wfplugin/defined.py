@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -12,18 +9,22 @@ from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import DatabaseState, DefinedWorkflow, Product
 
 # to_jsonb(w) reads is_task where the column exists (orchestrator-core 4.0 and newer) and yields NULL
-# where it does not, so one statement serves every schema version.
+# where it does not, so one statement serves every schema version. Linked products come as an array of
+# names per workflow (products.name is unique), resolved against the second query's products.
 WORKFLOWS_QUERY = sa.text(
     """
+    WITH links AS (
+        SELECT pw.workflow_id, array_agg(p.name ORDER BY p.name) AS products
+        FROM products_workflows AS pw JOIN products AS p ON p.product_id = pw.product_id
+        GROUP BY pw.workflow_id
+    )
     SELECT w.name, w.target, w.description,
            to_jsonb(w) ? 'is_task' AS has_is_task,
            coalesce((to_jsonb(w) ->> 'is_task')::boolean, false) AS is_task,
            w.deleted_at,
-           p.name AS product_name, p.product_type, p.tag
-    FROM workflows AS w
-    LEFT JOIN products_workflows AS pw ON pw.workflow_id = w.workflow_id
-    LEFT JOIN products AS p ON p.product_id = pw.product_id
-    ORDER BY w.name, p.name
+           coalesce(links.products, '{}') AS products
+    FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id
+    ORDER BY w.name
     """
 )
 PRODUCTS_QUERY = sa.text("SELECT name, product_type, tag FROM products ORDER BY name")
@@ -46,22 +47,17 @@ def defined_workflows(connection: Connection) -> DatabaseState:
             f"{str(exc.orig).splitlines()[0]}. Run `python main.py db upgrade heads` first."
         ) from exc
 
-    linked: dict[str, list[Product]] = defaultdict(list)
-    first_rows: dict[str, sa.Row[Any]] = {}
-    for row in rows:
-        first_rows.setdefault(row.name, row)
-        if row.product_name is not None:
-            linked[row.name].append(Product(row.product_name, row.product_type, row.tag))
+    by_name = {product.name: product for product in products}
     workflows = {
-        name: DefinedWorkflow(
-            name=name,
+        row.name: DefinedWorkflow(
+            name=row.name,
             target=row.target,
             description=row.description,
             is_task=row.is_task,
             deleted_at=None if row.deleted_at is None else row.deleted_at.isoformat(),
-            products=tuple(linked[name]),
+            products=tuple(by_name[name] for name in row.products),
         )
-        for name, row in first_rows.items()
+        for row in rows
     }
-    has_is_task = all(row.has_is_task for row in first_rows.values())
+    has_is_task = all(row.has_is_task for row in rows)
     return DatabaseState(workflows=workflows, products=products, has_is_task=has_is_task)

@@ -4,6 +4,7 @@ out. No I/O, no alembic, no orchestrator-core."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError
@@ -110,46 +111,49 @@ def link_changes(
 ) -> tuple[tuple[LinkChange, ...], tuple[LinkChange, ...]]:
     """Links to add and to remove for the declared workflows that have a row."""
     products = tuple(products)
+    by_type: dict[str, list[Product]] = defaultdict(list)
+    for product in products:
+        by_type[product.product_type].append(product)
+    names_by_type = {product_type: {product.name for product in group} for product_type, group in by_type.items()}
+    current = {name: {product.name for product in row.products} for name, row in rows.items()}
     # the products each workflow ends up linked to by the rules that do not depend on other workflows
     wanted: dict[str, set[str]] = {}
     why: dict[str, str] = {}
-    for name, row in rows.items():
-        current = {product.name for product in row.products}
+    for name in rows:
         if name in default_workflows:
             # linked to every product, never unlinked (orchestrator-core's DEFAULT_PRODUCT_WORKFLOWS)
             wanted[name] = {product.name for product in products}
             why[name] = "a default product workflow (DEFAULT_PRODUCT_WORKFLOWS): linked to every product"
         elif name in options.product_types:
-            wanted[name] = {product.name for product in products if _selected(product, options.product_types[name])}
+            wanted[name] = {
+                product.name
+                for selector in options.product_types[name]
+                for product in by_type.get(selector.product_type, ())
+                if selector.tag in (None, product.tag)
+            }
             why[name] = f"{PREFIX}product_types states its products"
         else:
-            wanted[name] = current
+            wanted[name] = current[name]
     if options.link_new_products:
         # Judged on the links after the rules above, so that a product this revision unlinks from a mapped
         # workflow is linked here at once, not by the next autogenerate.
         linked = {product for name, names in wanted.items() if name not in default_workflows for product in names}
-        new_products = [product for product in products if product.name not in linked]
-        for name, row in rows.items():
+        # each new product with the other products of its type (if there are any)
+        new_products = [
+            (product.name, others)
+            for product in products
+            if product.name not in linked and (others := names_by_type[product.product_type] - {product.name})
+        ]
+        for name in rows:
             if name in default_workflows or name in options.product_types:
                 continue
-            adopted = {product.name for product in new_products if _linked_to_all_others(row, product, products)}
+            adopted = {product for product, others in new_products if others <= current[name]}
             if adopted:
                 wanted[name] = wanted[name] | adopted
                 why[name] = "products added after it was registered; it is linked to every other product of their type"
-    to_link = {name: wanted[name] - {p.name for p in row.products} for name, row in rows.items()}
-    to_unlink = {name: {p.name for p in row.products} - wanted[name] for name, row in rows.items()}
+    to_link = {name: wanted[name] - current[name] for name in rows}
+    to_unlink = {name: current[name] - wanted[name] for name in rows}
     return _link_list(to_link, rows, why), _link_list(to_unlink, rows, why)
-
-
-def _linked_to_all_others(row: DefinedWorkflow, product: Product, products: Iterable[Product]) -> bool:
-    others = {other for other in products if other.product_type == product.product_type and other != product}
-    return bool(others) and others <= set(row.products)
-
-
-def _selected(product: Product, selectors: Iterable[ProductSelector]) -> bool:
-    return any(
-        product.product_type == selector.product_type and selector.tag in (None, product.tag) for selector in selectors
-    )
 
 
 def _link_list(

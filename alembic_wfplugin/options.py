@@ -49,6 +49,14 @@ class Options:
     are never unlinked. Default: ``None``, meaning orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS``
     setting (``["modify_note"]``)."""
 
+    read_workflows: str = "import"
+    """``wfplugin_read_workflows``: how a workflow's target and description are read. ``"import"``
+    instantiates every ``LazyWorkflowInstance`` (imports every workflow module, so a module that fails
+    to import is reported); ``"source"`` reads them from the module's syntax tree where one
+    orchestrator-core decorator states them with literal arguments, and imports only the others: much
+    faster on a large application, but a module that would fail to import goes unnoticed.
+    Default: ``"import"``."""
+
     allow_removing_all: bool = False
     """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
     declares none of them (normally a missing ``import workflows``, so refused). Default: ``False``."""
@@ -83,6 +91,7 @@ class Options:
                 _string(module, f"{PREFIX}import_modules") for module in _sequence(ours.get("import_modules", ()))
             ),
             compare_descriptions=_bool(ours.get("compare_descriptions", False), "compare_descriptions"),
+            read_workflows=_choice(ours.get("read_workflows", "import"), "read_workflows", ("import", "source")),
             allow_removing_all=_bool(ours.get("allow_removing_all", False), "allow_removing_all"),
             link_new_products=_bool(ours.get("link_new_products", True), "link_new_products"),
             default_product_workflows=None
@@ -110,6 +119,14 @@ def _bool(value: Any, option: str) -> bool:
 
         raise WorkflowPluginError(f"{PREFIX}{option} must be True or False, got {value!r}")
     return value
+
+
+def _choice(value: Any, option: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        from alembic_wfplugin.errors import WorkflowPluginError
+
+        raise WorkflowPluginError(f"{PREFIX}{option} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return str(value)
 
 
 def _sequence(value: Any) -> Sequence[Any]:

@@ -40,6 +40,8 @@ def test_misspelled_option_names_the_likely_one() -> None:
         {"wfplugin_product_types": {"a": ""}},
         {"wfplugin_product_types": {"a": []}},
         {"wfplugin_descriptions": {"a": 3}},
+        {"wfplugin_read_workflows": "ast"},
+        {"wfplugin_compare_descriptions": "yes"},
     ],
 )
 def test_malformed_options_are_errors(opts: dict[str, object]) -> None:

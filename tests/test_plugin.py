@@ -93,16 +93,23 @@ def count_comparator_statements(connection: sa.Connection) -> tuple[int, int]:
 
 
 @pytest.mark.usefixtures("fixture_registry")
-def test_comparator_sends_two_statements_whatever_the_number_of_workflows(connection: sa.Connection) -> None:
-    queries, changes = count_comparator_statements(connection)
-    assert (queries, changes) == (2, 6)
-    # 1,000 more workflows in the database, each linked to every product: still two statements
-    connection.execute(
-        sa.text(
-            "INSERT INTO workflows (name, target, description)"
-            " SELECT 'extra_' || n, 'MODIFY', 'Extra ' || n FROM generate_series(1, 1000) AS n"
+def test_comparator_sends_two_statements_from_20_to_2000_workflows(connection: sa.Connection) -> None:
+    def add_workflows(first: int, last: int) -> None:
+        connection.execute(
+            sa.text(
+                "INSERT INTO workflows (name, target, description)"
+                " SELECT 'extra_' || n, 'MODIFY', 'Extra ' || n"
+                " FROM generate_series(CAST(:first AS int), CAST(:last AS int)) AS n"
+            ),
+            {"first": first, "last": last},
         )
-    )
+
+    # 20 workflows in the database: orchestrator-core's 7 and 13 others; the code adds 6
+    add_workflows(1, 13)
+    queries, changes = count_comparator_statements(connection)
+    assert (queries, changes) == (2, 6 + 13)
+    # 2,000, each linked to every product: still two statements
+    add_workflows(14, 1993)
     connection.execute(
         sa.text(
             "INSERT INTO products_workflows (product_id, workflow_id)"
@@ -110,7 +117,7 @@ def test_comparator_sends_two_statements_whatever_the_number_of_workflows(connec
         )
     )
     queries, changes = count_comparator_statements(connection)
-    assert (queries, changes) == (2, 1006)
+    assert (queries, changes) == (2, 6 + 1993)
 
 
 def test_offline_mode_is_refused_with_the_fix() -> None:

@@ -1,0 +1,112 @@
+"""Reading a workflow's target and description from its module's source, without importing it.
+
+Importing every workflow module is the largest cost of a comparison (each pulls in forms, product
+models, service clients). Where the source states both plainly (one orchestrator-core decorator with
+literal arguments), the syntax tree is enough; anything less plain returns ``None`` and the caller
+imports the module instead.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from pathlib import Path
+
+# orchestrator-core's workflow decorators and the target each implies (None: the ``target`` argument)
+DECORATORS: dict[str, str | None] = {
+    "workflow": None,
+    "task": "SYSTEM",
+    "create_workflow": "CREATE",
+    "modify_workflow": "MODIFY",
+    "terminate_workflow": "TERMINATE",
+    "validate_workflow": "VALIDATE",
+    "reconcile_workflow": "RECONCILE",
+}
+DECORATOR_MODULES = {"workflow", "workflows.utils"}  # relative to orchestrator-core's package
+TARGETS = {"CREATE", "MODIFY", "TERMINATE", "SYSTEM", "VALIDATE", "RECONCILE"}
+
+
+def read_from_source(module: str, function: str) -> tuple[str, str] | None:
+    """``(target, description)`` of ``module.function`` from its source, or ``None`` if not plain."""
+    try:
+        spec = importlib.util.find_spec(module)  # imports the parent packages, not the module
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return None
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"), spec.origin)
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    decorators, target_class = _orchestrator_imports(tree)
+    definitions = [node for node in tree.body if _binds(node, function)]
+    if len(definitions) != 1 or not isinstance(definitions[0], ast.FunctionDef):
+        return None  # redefined, reassigned or made by a factory: only an import tells
+    if len(definitions[0].decorator_list) != 1:
+        return None
+    decorator = definitions[0].decorator_list[0]
+    if not isinstance(decorator, ast.Call):
+        return None
+    if not isinstance(decorator.func, ast.Name) or decorator.func.id not in decorators:
+        return None
+    return _arguments(decorator, decorators[decorator.func.id], target_class)
+
+
+def _orchestrator_imports(tree: ast.Module) -> tuple[dict[str, str], str | None]:
+    """Local names of orchestrator-core's decorators (-> their own name) and of its ``Target``."""
+    decorators: dict[str, str] = {}
+    target_class = None
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
+            continue
+        for prefix in ("orchestrator.core.", "orchestrator."):
+            if node.module.startswith(prefix):
+                relative = node.module[len(prefix) :]
+                break
+        else:
+            continue
+        for alias in node.names:
+            local = alias.asname or alias.name
+            if relative in DECORATOR_MODULES and alias.name in DECORATORS:
+                decorators[local] = alias.name
+            elif relative == "targets" and alias.name == "Target":
+                target_class = local
+    return decorators, target_class
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return node.name == name
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return any(isinstance(target, ast.Name) and target.id == name for target in targets)
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return any((alias.asname or alias.name) == name for alias in node.names)
+    return False
+
+
+def _arguments(call: ast.Call, decorator: str, target_class: str | None) -> tuple[str, str] | None:
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords):
+        return None
+    keywords = {kw.arg: kw.value for kw in call.keywords}
+    description_node = keywords.get("description", call.args[0] if call.args else None)
+    if description_node is None:
+        description = ""
+    elif isinstance(description_node, ast.Constant) and isinstance(description_node.value, str):
+        description = description_node.value
+    else:
+        return None
+    fixed = DECORATORS[decorator]
+    if fixed is not None:
+        return fixed, description
+    target_node = keywords.get("target", call.args[2] if len(call.args) > 2 else None)
+    if target_node is None:
+        return "SYSTEM", description  # @workflow's default
+    if (
+        isinstance(target_node, ast.Attribute)
+        and isinstance(target_node.value, ast.Name)
+        and target_node.value.id == target_class
+        and target_node.attr in TARGETS
+    ):
+        return target_node.attr, description
+    return None
