@@ -1,36 +1,64 @@
-# Everything runs in a virtual environment of its own; a fresh machine needs only Python 3.11 and pip.
+# Everything runs in virtual environments of its own; a fresh machine needs only Python 3.11 and pip.
 PYTHON ?= python3
-VENV ?= .venv
-# The default development and CI environment: the newest orchestrator-core 5.x.
-ORCHESTRATOR ?= orchestrator-core==5.5.0
 
-BIN := $(abspath $(VENV))/bin
+# The test matrix: orchestrator-core 5.5.0 (alembic 1.20; the default, development environment .venv),
+# 4.8.2 (alembic 1.18.4; .venv-4.8) and 4.4.2 (alembic 1.16.1, no plugin system: the register()
+# switch; .venv-4.4). orchestrator-core 4.x resolves graphql-core 3.3 and oauth2-lib 3, with which it
+# does not import, hence the pins.
+ENVS ?= 5.5 4.8 4.4
+PINS_5.5 := orchestrator-core==5.5.0
+PINS_4.8 := orchestrator-core==4.8.2 'graphql-core<3.3' 'oauth2-lib<3'
+PINS_4.4 := orchestrator-core==4.4.2 'graphql-core<3.3' 'oauth2-lib<3'
+
+define install
+	$(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -e '.[test]' $(2)
+	touch $(1)/.installed
+endef
+
 # orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH.
-RUN := PATH="$(BIN):$$PATH"
+define pytest
+	@echo "=== tests on $(2)"
+	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(PYTEST_ARGS)
+endef
 
-.PHONY: venv test demo lint bench clean
+.PHONY: venv test test-5.5 test-4.8 test-4.4 demo lint bench clean
 
-venv: $(VENV)/.installed
+venv: .venv/.installed
 
-$(VENV)/.installed: setup.cfg pyproject.toml Makefile
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' '$(ORCHESTRATOR)'
-	touch $@
+.venv/.installed: setup.cfg pyproject.toml Makefile
+	$(call install,.venv,$(PINS_5.5))
 
-test: venv
-	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+.venv-4.8/.installed: setup.cfg pyproject.toml Makefile
+	$(call install,.venv-4.8,$(PINS_4.8))
+
+.venv-4.4/.installed: setup.cfg pyproject.toml Makefile
+	$(call install,.venv-4.4,$(PINS_4.4))
+
+# The README's test command, and what CI runs: the whole suite in every environment of the matrix.
+# One environment, quickly: make test ENVS=5.5 (or make test-5.5).
+test: $(addprefix test-,$(ENVS))
+
+test-5.5: .venv/.installed
+	$(call pytest,.venv,$(PINS_5.5))
+
+test-4.8: .venv-4.8/.installed
+	$(call pytest,.venv-4.8,$(PINS_4.8))
+
+test-4.4: .venv-4.4/.installed
+	$(call pytest,.venv-4.4,$(PINS_4.4))
 
 demo: venv
-	$(RUN) $(BIN)/python scripts/demo.py
+	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/demo.py
 
 bench: venv
-	$(RUN) $(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python benchmarks/bench.py $(BENCH_ARGS)
 
 lint: venv
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache *.egg-info

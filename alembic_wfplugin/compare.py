@@ -29,8 +29,10 @@ from alembic_wfplugin.options import Options
 
 log = logging.getLogger("alembic.wfplugin")
 
-# Migration contexts in which the comparator ran, i.e. autogenerate runs (see skip_empty_revision).
+# Migration contexts in which the comparator ran, i.e. autogenerate runs (see skip_empty_revision),
+# and the operation lists it filled: registered both as a plugin and through register(), it runs once.
 _compared: weakref.WeakSet[MigrationContext] = weakref.WeakSet()
+_filled: weakref.WeakSet[UpgradeOps] = weakref.WeakSet()
 
 
 def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, *_: Any) -> Any:
@@ -39,6 +41,9 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
     Called by alembic for every autogenerate run (``revision --autogenerate``, ``check``); the extra
     positional argument of the pre-1.18 ``"schema"`` hook is ignored.
     """
+    if upgrade_ops in _filled:
+        return _continue()
+    _filled.add(upgrade_ops)
     try:
         return _compare(autogen_context, upgrade_ops)
     except WorkflowPluginError as error:
@@ -102,6 +107,13 @@ def _where(spec: WorkflowSpec) -> str:
         return "task"
     links = [str(selector) for selector in spec.selectors] + list(spec.product_names)
     return ", ".join(links) or "no products"
+
+
+def no_schema_objects(*_: Any) -> bool:
+    """An ``include_object`` for a workflows-only autogenerate on alembic before 1.18 (where
+    ``autogenerate_plugins`` does not exist): alembic compares no table, column, index or constraint.
+    Workflow registration is not a schema object, so it is compared all the same."""
+    return False
 
 
 def skip_empty_revision(context: MigrationContext, revision: Any, directives: list[MigrationScript]) -> None:

@@ -8,11 +8,17 @@ package is loaded while ``import alembic`` sets up plugins.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from collections.abc import Mapping
 from functools import cache
 from types import ModuleType
 from typing import Any
+
+
+def alembic_has_plugins() -> bool:
+    """alembic 1.18 introduced plugins (``autogenerate_plugins``, entry point group ``alembic.plugins``)."""
+    return importlib.util.find_spec("alembic.runtime.plugins") is not None
 
 
 @cache
@@ -38,6 +44,14 @@ def workflow_registry() -> Mapping[str, Any]:
     """orchestrator-core's ``ALL_WORKFLOWS``: workflow name -> ``LazyWorkflowInstance``."""
     registry: Mapping[str, Any] = _module("workflows").ALL_WORKFLOWS
     return registry
+
+
+@cache
+def create_workflow_takes_product_tag() -> bool:
+    """Whether the helper ``create_workflow`` narrows by ``product_tag`` (not before 4.5 or so)."""
+    import inspect
+
+    return "product_tag" in inspect.getsource(_module("migrations.helpers").create_workflow)
 
 
 def default_workflows_package() -> str:

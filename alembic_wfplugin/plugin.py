@@ -21,7 +21,40 @@ def setup(plugin: Any) -> None:
     plugin.add_autogenerate_comparator(compare_workflows, "autogenerate", priority=DispatchPriority.LAST)
 
 
+_registered = False
+
+
+def register() -> None:
+    """Switch the plugin on from ``env.py``, on any alembic version: ``alembic_wfplugin.register()``.
+
+    On alembic before 1.18 (no plugin system) this is the only switch: the comparator joins alembic's
+    global ``"schema"`` comparators and runs in every autogenerate. On 1.18 and newer it joins the
+    global ``"autogenerate"`` comparators; naming ``alembic_wfplugin`` in ``autogenerate_plugins`` as
+    well does not make it run twice (the comparator runs once per autogenerate).
+    """
+    global _registered
+    if _registered:
+        return
+    from alembic.autogenerate import compare as alembic_compare
+
+    register_renderers()
+    try:
+        from alembic.util import DispatchPriority
+    except ImportError:  # alembic < 1.18
+        alembic_compare.comparators.dispatch_for("schema")(compare_workflows)
+    else:
+        alembic_compare.comparators.dispatch_for("autogenerate", priority=DispatchPriority.LAST)(compare_workflows)
+    _registered = True
+
+
+_renderers_registered = False
+
+
 def register_renderers() -> None:
+    global _renderers_registered
+    if _renderers_registered:  # both setup() and register() may run in one process
+        return
+    _renderers_registered = True
     from alembic.autogenerate.render import renderers
 
     from alembic_wfplugin.ops import WorkflowOps

@@ -105,7 +105,7 @@ def helpers_used(ops: Iterable[WorkflowOp]) -> list[str]:
         if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):  # a delete's reverse creates
             if op.spec.is_plain_task:
                 used.add("create_task")
-            elif op.spec.selectors:
+            elif creates_with_helper(op.spec):
                 used.add("create_workflow")
     return sorted(used)
 
@@ -165,6 +165,12 @@ def render_op(op: WorkflowOp) -> str:
     return retire([op.spec.name])
 
 
+def creates_with_helper(spec: WorkflowSpec) -> bool:
+    """``create_workflow`` writes the row and links its first selector's products; it narrows by tag
+    only in orchestrator-core releases whose helper takes ``product_tag``."""
+    return bool(spec.selectors) and (spec.selectors[0].tag is None or compat.create_workflow_takes_product_tag())
+
+
 def create_statements(op: CreateWorkflowOp) -> list[str]:
     spec = op.spec
     statements = []
@@ -178,7 +184,7 @@ def create_statements(op: CreateWorkflowOp) -> list[str]:
         )
         return statements
     selectors = list(spec.selectors)
-    if selectors:
+    if creates_with_helper(spec):
         first = selectors.pop(0)
         workflow: Params = {
             "name": spec.name,
@@ -190,7 +196,7 @@ def create_statements(op: CreateWorkflowOp) -> list[str]:
             workflow["product_tag"] = first.tag
         workflow["is_task"] = spec.is_task
         statements.append(call("create_workflow", "conn", dict_literal(workflow)))
-    else:
+    else:  # no product type, or a tag the installed create_workflow cannot narrow by
         statements.append(insert_row(spec, has_is_task=op.has_is_task))
     statements.extend(link_selector(spec.name, selector) for selector in selectors)
     if spec.product_names:

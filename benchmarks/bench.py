@@ -282,10 +282,12 @@ def main() -> int:
             options = {"wfplugin_product_types": registry.product_types, "wfplugin_allow_removing_all": True}
             plain = {"autogenerate_plugins": ["alembic.autogenerate.*"]}
             with_plugin = {"autogenerate_plugins": ["alembic.autogenerate.*", "alembic_wfplugin"], **options}
-            plain_times, plugin_times = [], []
+            from_source = {**with_plugin, "wfplugin_read_workflows": "source"}
+            plain_times, plugin_times, source_times = [], [], []
             for _ in range(args.runs):
                 plain_times.append(revision_seconds(app_dir, root, url, plain))
                 plugin_times.append(revision_seconds(app_dir, root, url, with_plugin))
+                source_times.append(revision_seconds(app_dir, root, url, from_source))
             queries, peak, seconds, operations = comparator_figures(url, options)
             _, source_peak, source_seconds, source_ops = comparator_figures(
                 url, {**options, "wfplugin_read_workflows": "source"}
@@ -296,6 +298,7 @@ def main() -> int:
                     size,
                     statistics.median(plain_times),
                     statistics.median(plugin_times),
+                    statistics.median(source_times),
                     queries,
                     peak,
                     seconds,
@@ -308,14 +311,16 @@ def main() -> int:
             shutil.rmtree(root)
     print()
     print(
-        "workflows  plain s  plugin s  ratio  queries  comparator s (import / source)  peak MiB (import / source)  ops"
+        "workflows  plain s  plugin s  ratio  plugin (source) s  ratio  queries"
+        "  comparator s (import / source)  peak MiB (import / source)  ops"
     )
-    for size, plain_s, plugin_s, queries, peak, seconds, source_seconds, source_peak, operations in results:
+    for size, plain_s, plugin_s, source_s, queries, peak, seconds, source_seconds, source_peak, operations in results:
         print(
-            f"{size:>9}  {plain_s:7.3f}  {plugin_s:8.3f}  {plugin_s / plain_s:5.2f}  {queries:7}"
+            f"{size:>9}  {plain_s:7.3f}  {plugin_s:8.3f}  {plugin_s / plain_s:5.2f}  {source_s:17.3f}"
+            f"  {source_s / plain_s:5.2f}  {queries:7}"
             f"  {seconds:13.3f} / {source_seconds:6.3f}  {peak:17.1f} / {source_peak:6.1f}  {operations:4}"
         )
-    size, plain_s, plugin_s, queries, peak, *_ = results[-1]
+    size, plain_s, plugin_s, _, queries, peak, *_ = results[-1]
     print(f"overhead_ratio={plugin_s / plain_s:.3f} queries={queries} peak_mib={peak:.1f}")
     return 0
 

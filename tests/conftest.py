@@ -12,9 +12,19 @@ import pytest
 
 from alembic_wfplugin import compat
 from tests import pgserver
-from tests.fixture_app import FIXTURE, FixtureApp, copy_fixture
+from tests.fixture_app import FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def switched_on() -> None:
+    """In this process, as the fixture's env.py does: alembic before 1.18 has no plugin system, and
+    alembic_wfplugin.register() is the switch there. On 1.18+ the entry point does it."""
+    if not compat.alembic_has_plugins():
+        from alembic_wfplugin import plugin
+
+        plugin.register()
 
 
 @pytest.fixture(scope="session")
@@ -91,13 +101,19 @@ def registry() -> Iterator[MutableMapping[str, Any]]:
     _forget_fixture_modules()
 
 
+@pytest.fixture(scope="session")
+def fixture_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """migrations_fixture/ as the installed orchestrator-core's version of the tutorial has it."""
+    return copy_fixture(tmp_path_factory.mktemp("fixture") / "app")
+
+
 @pytest.fixture
-def fixture_registry(registry: MutableMapping[str, Any]) -> Iterator[MutableMapping[str, Any]]:
+def fixture_registry(registry: MutableMapping[str, Any], fixture_copy: Path) -> Iterator[MutableMapping[str, Any]]:
     """The tutorial's six workflows registered in this process, as main.py's `import workflows` does."""
     _forget_fixture_modules()
-    sys.path.insert(0, str(FIXTURE))
+    sys.path.insert(0, str(fixture_copy))
     try:
         __import__("workflows")
         yield registry
     finally:
-        sys.path.remove(str(FIXTURE))
+        sys.path.remove(str(fixture_copy))

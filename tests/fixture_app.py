@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from alembic_wfplugin import compat
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "migrations_fixture"
@@ -28,7 +31,60 @@ class WorkflowRow:
 
 def copy_fixture(destination: Path, source: Path = FIXTURE) -> Path:
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    if source == FIXTURE:
+        adapt_to_installed_orchestrator(destination)
     return destination
+
+
+def adapt_to_installed_orchestrator(app: Path) -> None:
+    """``migrations_fixture/`` is the tutorial application as written for orchestrator-core 5.x. The same
+    application on 4.x differs in exactly these three places, rewritten here:
+
+    1. imports: ``orchestrator.*`` instead of ``orchestrator.core.*`` (also in ``alembic.ini``'s package
+       resource for orchestrator-core's schema revisions);
+    2. ``env.py``: 4.x's ``DATABASE_URI`` is a plain DSN, not a secret (``db init`` writes it so);
+    3. the data branch depends on orchestrator-core's schema head, which every release moves;
+    4. 4.x's ``@workflow`` requires a description (5.x deprecates it): the tutorial's, which is the
+       name made readable.
+    """
+    package = compat.orchestrator_package()
+    if package == "orchestrator.core":
+        return
+    for path in [*app.rglob("*.py"), app / "alembic.ini"]:
+        text = path.read_text()
+        text = text.replace("orchestrator.core.", "orchestrator.").replace(
+            "from orchestrator.core ", "from orchestrator "
+        )
+        path.write_text(text)
+    for path in (app / "workflows").rglob("*.py"):
+        path.write_text(
+            re.sub(
+                r"@workflow\(target=(Target\.\w+)\)\ndef (\w+)\(",
+                lambda match: (
+                    f'@workflow("{match[2].replace("_", " ").capitalize()}", target={match[1]})\ndef {match[2]}('
+                ),
+                path.read_text(),
+            )
+        )
+    env_py = app / "migrations" / "env.py"
+    env_py.write_text(env_py.read_text().replace("DATABASE_URI.get_secret_value()", "DATABASE_URI"))
+    (data_head,) = (app / VERSIONS).glob("*_create_data_head.py")
+    data_head.write_text(data_head.read_text().replace(f'"{FIXTURE_SCHEMA_HEAD}"', f'"{schema_head()}"'))
+
+
+FIXTURE_SCHEMA_HEAD = "544fd845554d"  # orchestrator-core 5.5.0's, as the committed fixture's data head says
+
+
+def schema_head() -> str:
+    """The head of the installed orchestrator-core's own schema revisions."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(FIXTURE / "migrations"))
+    config.set_main_option("version_locations", compat.schema_versions_folder())
+    (head,) = ScriptDirectory.from_config(config).get_heads()
+    return head
 
 
 class FixtureApp:
@@ -109,11 +165,11 @@ class FixtureApp:
         folder = self.directory / "workflows" / package
         folder.mkdir(exist_ok=True)
         (folder / "__init__.py").touch()
-        decorator_args = f"{description!r}, target=Target.{target}" if description else f"target=Target.{target}"
+        decorator_args = f"{description!r}, target=Target.{target}"  # 4.x requires a description
         (folder / f"{name}.py").write_text(
-            "from orchestrator.core.targets import Target\n"
-            "from orchestrator.core.types import State\n"
-            "from orchestrator.core.workflow import StepList, begin, done, step, workflow\n\n\n"
+            f"from {compat.orchestrator_package()}.targets import Target\n"
+            f"from {compat.orchestrator_package()}.types import State\n"
+            f"from {compat.orchestrator_package()}.workflow import StepList, begin, done, step, workflow\n\n\n"
             f"@step({name!r})\n"
             f"def {name}_step(state: State) -> State:\n"
             "    return state\n\n\n"

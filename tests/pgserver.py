@@ -23,6 +23,16 @@ from sqlalchemy.engine import URL, make_url
 
 ENV_VAR = "WFPLUGIN_TEST_DATABASE_URI"
 
+
+def driver() -> str:
+    """The DBAPI that the installed orchestrator-core uses: psycopg 3 on 5.x, psycopg2 on 4.x."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "postgresql+psycopg2"
+    return "postgresql+psycopg"
+
+
 UUID_OSSP_CONTROL = """\
 comment = 'SQL-only stand-in for uuid-ossp: uuid_generate_v4() via gen_random_uuid()'
 default_version = '1.1'
@@ -83,7 +93,7 @@ def start() -> PostgresCluster:
     if uri:
         url = make_url(uri)
         if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
+            url = url.set(drivername=driver())
         return PostgresCluster(url.set(database="postgres"))
     return _start_embedded()
 
@@ -111,7 +121,7 @@ def _start_embedded() -> PostgresCluster:
         )
         socket_dir = make_url(server.get_uri("postgres")).query["host"]
         # orchestrator-core's settings reject a URI without a host; libpq lets ?host= override it.
-        url = make_url(f"postgresql+psycopg://postgres@localhost/postgres?host={socket_dir}")
+        url = make_url(f"{driver()}://postgres@localhost/postgres?host={socket_dir}")
         return PostgresCluster(url, server=server, workdir=workdir)
     except BaseException:
         shutil.rmtree(workdir, ignore_errors=True)

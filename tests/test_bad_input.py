@@ -4,6 +4,7 @@ and an untouched database."""
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
@@ -99,7 +100,8 @@ def test_missing_import_of_the_workflows_package_is_refused(registered_app: Fixt
 def test_database_not_at_head_shows_alembics_message(registered_app: FixtureApp) -> None:
     registered_app.run("db", "revision", "-m", "written by hand, not applied")
     output = fails_cleanly(registered_app, "Target database is not up to date")
-    assert "alembic_wfplugin" not in output  # alembic stops before our comparator runs
+    # alembic stops before our comparator runs: no frame of ours in the traceback
+    assert not re.search(r"alembic_wfplugin/\w+\.py:\d+ in", output)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ and the exact state after downgrade."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.fixture_app import FixtureApp
@@ -125,7 +126,9 @@ def test_description_drift_only_with_the_option(registered_app: FixtureApp) -> N
     app = registered_app
     app.query("UPDATE workflows SET description = 'Edited in the UI' WHERE name = 'create_user'")
     module = app.directory / "workflows" / "user" / "create_user.py"
-    module.write_text(module.read_text().replace("@workflow(target=", '@workflow("Create a user account", target='))
+    module.write_text(
+        re.sub(r"@workflow\((.*)target=", '@workflow("Create a user account", target=', module.read_text())
+    )
 
     files = app.revision_files()
     app.autogenerate("off by default")

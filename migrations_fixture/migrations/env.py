@@ -17,7 +17,11 @@ from orchestrator.core.db.database import BaseModel
 from orchestrator.core.settings import app_settings
 from sqlalchemy import engine_from_config, pool
 
-from alembic_wfplugin import skip_empty_revision
+import alembic_wfplugin
+from alembic_wfplugin import no_schema_objects, skip_empty_revision
+
+# alembic-wfplugin: the switch for alembic before 1.18, which has no plugin system (harmless on 1.18+).
+alembic_wfplugin.register()
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -81,6 +85,8 @@ def run_migrations_online() -> None:
         # own schema proposes unrelated operations; use ["alembic.autogenerate.*", "alembic_wfplugin"] to
         # compare the schema too.
         autogenerate_plugins=["alembic_wfplugin"],
+        # The same on alembic before 1.18 (which ignores autogenerate_plugins): no schema objects.
+        include_object=no_schema_objects,
         # Write no file when autogenerate finds nothing (orchestrator-core's own check never fires
         # through main.py).
         process_revision_directives=skip_empty_revision,
