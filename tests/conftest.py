@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from alembic_wfplugin import compat
 from tests import pgserver
@@ -49,6 +50,15 @@ def database_url(pg: pgserver.PostgresCluster, template_database: str) -> Iterat
     url = pg.create_database(name, template=template_database)
     yield url
     pg.drop_database(name)
+
+
+@pytest.fixture
+def connection(database_url: str) -> Iterator[sa.Connection]:
+    """A connection to this test's database (in-process tests)."""
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        yield conn
+    engine.dispose()
 
 
 @pytest.fixture

@@ -18,6 +18,15 @@ from alembic_wfplugin import compat
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "migrations_fixture"
 VERSIONS = Path("migrations") / "versions" / "schema"
+# The tutorial's workflows, in the order a revision creates them: by product type, then name.
+TUTORIAL_WORKFLOWS = (
+    "create_user",
+    "modify_user",
+    "terminate_user",
+    "create_user_group",
+    "modify_user_group",
+    "terminate_user_group",
+)
 
 
 @dataclass(frozen=True)

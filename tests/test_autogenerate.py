@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from alembic_wfplugin import compat
-from tests.fixture_app import FixtureApp, WorkflowRow
+from tests.fixture_app import TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
 
 USERS = ("User external", "User internal")
 TUTORIAL = {
@@ -77,14 +77,7 @@ def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     # ordered by product type, then name (tasks, with no product type, first)
     created = [call.split("'name': ")[1].split("'")[1] for call in calls(source, "upgrade")]
-    assert [name for name in created if name in TUTORIAL] == [
-        "create_user",
-        "modify_user",
-        "terminate_user",
-        "create_user_group",
-        "modify_user_group",
-        "terminate_user_group",
-    ]
+    assert [name for name in created if name in TUTORIAL] == list(TUTORIAL_WORKFLOWS)
 
     after = app.workflows()
     assert {name: after[name] for name in TUTORIAL} == TUTORIAL

@@ -7,7 +7,6 @@ import importlib.metadata
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from alembic_wfplugin import compare, compat
 from alembic_wfplugin.compare import no_schema_objects
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.ops import CreateWorkflowOp, WorkflowOps
+from tests.fixture_app import TUTORIAL_WORKFLOWS
 
 
 def test_installed_entry_point_loads_a_list_of_modules_with_setup() -> None:
@@ -66,22 +66,7 @@ def test_register_and_plugin_together_compare_once(connection: sa.Connection, fi
     assert created(ops) >= TUTORIAL
 
 
-@pytest.fixture
-def connection(database_url: str) -> Iterator[sa.Connection]:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        yield conn
-    engine.dispose()
-
-
-TUTORIAL = {
-    "create_user",
-    "modify_user",
-    "terminate_user",
-    "create_user_group",
-    "modify_user_group",
-    "terminate_user_group",
-}
+TUTORIAL = set(TUTORIAL_WORKFLOWS)
 
 
 def created(ops: WorkflowOps) -> set[str]:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import ast
 import shutil
 import subprocess
-from collections.abc import Iterator
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import render_python_code
 from alembic.operations.ops import UpgradeOps
 
-from alembic_wfplugin import compat
 from alembic_wfplugin.model import ColumnChange, ProductSelector, WorkflowSpec
 from alembic_wfplugin.ops import (
     CreateWorkflowOp,
@@ -25,6 +22,7 @@ from alembic_wfplugin.ops import (
     WorkflowOps,
 )
 from alembic_wfplugin.render import py_str
+from tests.revision_code import as_function, run_rendered
 
 HOSTILE = [
     "it's",
@@ -73,11 +71,6 @@ def body(ops: WorkflowOps) -> str:
     return render_python_code(UpgradeOps(ops=[ops]))
 
 
-def as_function(code: str) -> str:
-    # render_python_code indents every line but the first, as the revision template expects
-    return "def upgrade() -> None:\n    " + code.strip() + "\n"
-
-
 def test_rendered_operations_are_valid_ruff_formatted_python_with_only_expected_calls() -> None:
     ops = WorkflowOps(
         [
@@ -116,26 +109,6 @@ def test_reverse_of_create_is_delete_and_back() -> None:
         ("add_workflow", "task_y", "SYSTEM", "no products"),
     ]
     assert "CreateWorkflowOp('task_y', target=SYSTEM, linked to no products)" in repr(ops)
-
-
-@pytest.fixture
-def connection(database_url: str) -> Iterator[sa.Connection]:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        yield conn
-    engine.dispose()
-
-
-def run_rendered(code: str, connection: sa.Connection) -> None:
-    helpers = __import__(compat.helpers_module_path(), fromlist=["create_workflow"])
-    namespace = {
-        "op": SimpleNamespace(get_bind=lambda: connection),
-        "sa": sa,
-        "create_workflow": helpers.create_workflow,
-        "create_task": helpers.create_task,
-    }
-    exec(compile(as_function(code), "<revision>", "exec"), namespace)
-    namespace["upgrade"]()
 
 
 def rows(connection: sa.Connection, names: list[str]) -> dict[str, tuple[object, ...]]:

@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from hypothesis.control import currently_in_test_context
 from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
 from alembic_wfplugin.model import ColumnChange
+from tests.revision_code import run_rendered
 
 NAMES = ("create_alpha", "modify_alpha", "terminate_alpha", "validate_beta", "reconcile_beta", "task_gamma")
 TARGETS = ("CREATE", "MODIFY", "TERMINATE", "SYSTEM", "VALIDATE", "RECONCILE")
@@ -116,14 +116,6 @@ def workflow_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sys.path.remove(str(root))
 
 
-@pytest.fixture
-def connection(database_url: str) -> Iterator[sa.Connection]:
-    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
-    with engine.connect() as conn:
-        yield conn
-    engine.dispose()
-
-
 def set_up(connection: sa.Connection, scenario: Scenario) -> None:
     execute = connection.execute
     for name, product_type, tag in scenario.products:
@@ -194,18 +186,6 @@ def autogenerate(connection: sa.Connection, scenario: Scenario) -> Any:
     return produce_migrations(context, sa.MetaData())
 
 
-def run(code: str, connection: sa.Connection) -> None:
-    helpers = __import__(compat.helpers_module_path(), fromlist=["create_workflow"])
-    namespace = {
-        "op": SimpleNamespace(get_bind=lambda: connection),
-        "sa": sa,
-        "create_workflow": helpers.create_workflow,
-        "create_task": helpers.create_task,
-    }
-    exec(compile("def migrate():\n    " + code.strip() + "\n", "<revision>", "exec"), namespace)
-    namespace["migrate"]()
-
-
 def check_round_trip(
     scenario: Scenario, connection: sa.Connection, registry: MutableMapping[str, Any], package: str
 ) -> None:
@@ -223,10 +203,10 @@ def check_round_trip(
         downgrade = render_python_code(script.downgrade_ops)
         if currently_in_test_context():
             note(f"upgrade():\n{upgrade}\ndowngrade():\n{downgrade}")
-        run(upgrade, connection)
+        run_rendered(upgrade, connection)
         again = autogenerate(connection, scenario)
         assert again.upgrade_ops.is_empty(), f"second autogenerate not empty: {again.upgrade_ops.as_diffs()}"
-        run(downgrade, connection)
+        run_rendered(downgrade, connection)
         assert snapshot(connection) == before
     finally:
         transaction.rollback()
