@@ -92,8 +92,8 @@ def start() -> PostgresCluster:
     uri = os.environ.get(ENV_VAR)
     if uri:
         url = make_url(uri)
-        if url.drivername == "postgresql":
-            url = url.set(drivername=driver())
+        if url.drivername.startswith("postgresql"):
+            url = url.set(drivername=driver())  # whichever DBAPI the installed orchestrator-core uses
         return PostgresCluster(url.set(database="postgres"))
     return _start_embedded()
 
