@@ -64,6 +64,7 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     database = defined_workflows(autogen_context.connection)
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)
+    _after_env_hook(autogen_context.migration_context)
     ops = workflow_ops(changes, has_is_task=database.has_is_task)
     for op in ops:
         log.info("Detected %s", describe(op))
@@ -131,13 +132,31 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
     command = getattr(function, "__qualname__", "").split(".")[0]  # alembic's command's own closure
     callers_hook = getattr(opts.get("revision_context"), "process_revision_directives", None)
     if (
-        context in _compared
+        directives
+        and context in _compared
         and command == "revision"
         and callers_hook is None
         and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)
     ):
         directives[:] = []
         log.info("No changes in schema or workflow registration detected; no revision file written.")
+
+
+def _after_env_hook(context: MigrationContext) -> None:
+    """Run ``skip_empty_revision`` after whatever ``process_revision_directives`` env.py configured, so
+    that an unchanged orchestrator-core env.py (whose own check never fires through main.py) writes no
+    empty revision either. alembic reads the hook from the context's options after the comparators."""
+    configured = context.opts.get("process_revision_directives")
+    if configured is skip_empty_revision or getattr(configured, "_alembic_wfplugin", False):
+        return
+
+    def then_skip_empty(context: MigrationContext, revision: Any, directives: list[MigrationScript]) -> None:
+        if configured is not None:
+            configured(context, revision, directives)
+        skip_empty_revision(context, revision, directives)
+
+    then_skip_empty._alembic_wfplugin = True  # type: ignore[attr-defined]
+    context.opts["process_revision_directives"] = then_skip_empty
 
 
 def _continue() -> Any:

@@ -165,3 +165,33 @@ def test_alembic_check_fails_while_drifted_and_passes_in_sync(app: FixtureApp) -
     register_tutorial(app)
     in_sync = app.run_command(check, check=False)
     assert in_sync.returncode == 0, in_sync.stdout + in_sync.stderr
+
+
+ORCHESTRATOR_HOOK = """
+    # orchestrator-core's own hook, as `db init` writes it
+    def process_revision_directives(context, revision, directives):  # type: ignore
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    engine = engine_from_config("""
+
+
+def test_unchanged_orchestrator_env_py_writes_no_empty_revision_either(app: FixtureApp) -> None:
+    """With only the plugin switched on, orchestrator-core's own process_revision_directives stays in
+    env.py; it never fires through main.py, so the plugin drops the empty revision after it."""
+    env_py = app.directory / "migrations" / "env.py"
+    text = env_py.read_text().replace("\n    engine = engine_from_config(", ORCHESTRATOR_HOOK, 1)
+    env_py.write_text(
+        text.replace(
+            "process_revision_directives=skip_empty_revision", "process_revision_directives=process_revision_directives"
+        )
+    )
+    register_tutorial(app)
+    files = app.revision_files()
+    app.autogenerate("nothing to do")
+    assert app.revision_files() == files
+    app.run("db", "revision", "-m", "by hand")  # a plain revision is still written
+    assert len(app.revision_files() - files) == 1
