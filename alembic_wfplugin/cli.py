@@ -116,8 +116,7 @@ def drift(cfg: Config) -> list[WorkflowOp]:
 def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
     """(workflow, change, target, products, why)"""
     if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):
-        links = [str(selector) for selector in op.spec.selectors] + list(op.spec.product_names)
-        products = ", ".join(links) or ("(task)" if op.spec.is_task else "-")
+        products = op.spec.links or ("(task)" if op.spec.is_task else "-")
         kind = "add" if isinstance(op, CreateWorkflowOp) else "retire"
         return (op.spec.name, kind, op.spec.target, products, op.reason)
     if isinstance(op, UpdateWorkflowOp):

@@ -104,10 +104,7 @@ def describe(op: WorkflowOp) -> str:
 
 
 def _where(spec: WorkflowSpec) -> str:
-    if spec.is_plain_task:
-        return "task"
-    links = [str(selector) for selector in spec.selectors] + list(spec.product_names)
-    return ", ".join(links) or "no products"
+    return "task" if spec.is_plain_task else spec.links or "no products"
 
 
 def no_schema_objects(*_: Any) -> bool:

@@ -91,6 +91,11 @@ class WorkflowSpec:
         return (product_type, self.name)
 
     @property
+    def links(self) -> str:
+        """What it is linked to, for people: ``"User, UserGroup:GROUP, Some product"`` or ``""``."""
+        return ", ".join([str(selector) for selector in self.selectors] + list(self.product_names))
+
+    @property
     def is_plain_task(self) -> bool:
         """Exactly what orchestrator-core's ``create_task`` writes."""
         return self.target == "SYSTEM" and self.is_task and not self.selectors and not self.product_names

@@ -13,8 +13,7 @@ from alembic_wfplugin.model import ColumnChange, WorkflowSpec
 
 
 def _links(spec: WorkflowSpec) -> str:
-    links = [str(selector) for selector in spec.selectors] + list(spec.product_names)
-    return ", ".join(links) if links else "no products"
+    return spec.links or "no products"
 
 
 class WorkflowOperation(MigrateOperation):
