@@ -81,40 +81,35 @@ class UpdateWorkflowOp(WorkflowOperation):
         return f"UpdateWorkflowOp({self.name!r}, {changes})"
 
 
-class LinkProductsOp(WorkflowOperation):
-    """Link an existing workflow to products, by product name."""
+class ProductLinksOp(WorkflowOperation):
+    """Link products (by name) to an existing workflow, or unlink them."""
+
+    diff_kind = ""
 
     def __init__(self, workflow: str, products: Sequence[str], *, reason: str = "") -> None:
         self.workflow = workflow
         self.products = tuple(products)
         self.reason = reason
+
+    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
+        return (self.diff_kind, self.workflow, self.products)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.workflow!r}, {list(self.products)!r})"
+
+
+class LinkProductsOp(ProductLinksOp):
+    diff_kind = "add_workflow_products"
 
     def reverse(self) -> UnlinkProductsOp:
         return UnlinkProductsOp(self.workflow, self.products)
 
-    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
-        return ("add_workflow_products", self.workflow, self.products)
 
-    def __repr__(self) -> str:
-        return f"LinkProductsOp({self.workflow!r}, {list(self.products)!r})"
-
-
-class UnlinkProductsOp(WorkflowOperation):
-    """Unlink an existing workflow from products, by product name."""
-
-    def __init__(self, workflow: str, products: Sequence[str], *, reason: str = "") -> None:
-        self.workflow = workflow
-        self.products = tuple(products)
-        self.reason = reason
+class UnlinkProductsOp(ProductLinksOp):
+    diff_kind = "remove_workflow_products"
 
     def reverse(self) -> LinkProductsOp:
         return LinkProductsOp(self.workflow, self.products)
-
-    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
-        return ("remove_workflow_products", self.workflow, self.products)
-
-    def __repr__(self) -> str:
-        return f"UnlinkProductsOp({self.workflow!r}, {list(self.products)!r})"
 
 
 WorkflowOp = CreateWorkflowOp | DeleteWorkflowOp | UpdateWorkflowOp | LinkProductsOp | UnlinkProductsOp
