@@ -20,18 +20,10 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.ops import (
-    CreateWorkflowOp,
-    DeleteWorkflowOp,
-    LinkProductsOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
-    WorkflowOps,
-)
+from alembic_wfplugin.ops import WorkflowOp, WorkflowOps
 
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
-COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}
+COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # by WorkflowOp.kind
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,16 +107,8 @@ def drift(cfg: Config) -> list[WorkflowOp]:
 
 def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
     """(workflow, change, target, products, why)"""
-    if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):
-        products = op.spec.links or ("(task)" if op.spec.is_task else "-")
-        kind = "add" if isinstance(op, CreateWorkflowOp) else "retire"
-        return (op.spec.name, kind, op.spec.target, products, op.reason)
-    if isinstance(op, UpdateWorkflowOp):
-        target = next((f"{c.old} -> {c.new}" for c in op.changes if c.column == "target"), "")
-        return (op.name, "update", target, "", op.reason)
-    kind = "link" if isinstance(op, LinkProductsOp) else "unlink"
-    assert isinstance(op, LinkProductsOp | UnlinkProductsOp)
-    return (op.workflow, kind, "", ", ".join(op.products), op.reason)
+    target, products = op.details()
+    return (op.name, op.kind, target, products, op.reason)
 
 
 def report(ops: Sequence[WorkflowOp], out: TextIO) -> None:

@@ -9,17 +9,18 @@ from typing import Any
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import MigrationScript, UpgradeOps
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.declared import declared_workflows, import_modules
 from alembic_wfplugin.defined import defined_workflows
 from alembic_wfplugin.diff import diff_workflows
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import WorkflowChanges, WorkflowSpec
+from alembic_wfplugin.model import WorkflowChanges
 from alembic_wfplugin.ops import (
-    CreateWorkflowOp,
-    DeleteWorkflowOp,
+    AddWorkflowOp,
     LinkProductsOp,
+    RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
     WorkflowOp,
@@ -48,8 +49,9 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
         return _compare(autogen_context, upgrade_ops)
     except WorkflowPluginError as error:
         # main.py (typer) shows a long traceback; the log line keeps the message readable on its own.
+        # alembic's CommandError makes the alembic command line print "FAILED: <message>" instead.
         log.error("%s", error)
-        raise
+        raise CommandError(str(error)) from error
 
 
 def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
@@ -65,46 +67,23 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
-    ops = workflow_ops(changes, has_is_task=database.has_is_task)
+    ops = workflow_ops(changes)
     for op in ops:
-        log.info("Detected %s", describe(op))
+        log.info("Detected %s", op.describe())
     if ops:
         upgrade_ops.ops.append(WorkflowOps(ops))
     return _continue()
 
 
-def workflow_ops(changes: WorkflowChanges, *, has_is_task: bool) -> list[WorkflowOp]:
-    """The order they run in: retire, create, update (and restore), link, unlink."""
-    ops: list[WorkflowOp] = [
-        *(DeleteWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.removed),
-        *(CreateWorkflowOp(spec, has_is_task=has_is_task) for spec in changes.added),
+def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:
+    """The order they run in: retire, add, update, link, unlink."""
+    return [
+        *(RetireWorkflowOp(spec) for spec in changes.retired),
+        *(AddWorkflowOp(spec) for spec in changes.made_live),
         *(UpdateWorkflowOp(update.name, update.changes, reason=update.reason) for update in changes.updated),
         *(LinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.linked),
         *(UnlinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.unlinked),
     ]
-    for op in ops[: len(changes.removed) + len(changes.added)]:
-        assert isinstance(op, CreateWorkflowOp | DeleteWorkflowOp)
-        op.reason = changes.reasons.get(op.spec.name, "")
-    return ops
-
-
-def describe(op: WorkflowOp) -> str:
-    """One log line per change, in alembic's style ("Detected added table ...")."""
-    if isinstance(op, CreateWorkflowOp):
-        return f"added workflow {op.spec.name!r} ({_where(op.spec)})"
-    if isinstance(op, DeleteWorkflowOp):
-        return f"removed workflow {op.spec.name!r} ({_where(op.spec)})"
-    if isinstance(op, UpdateWorkflowOp):
-        restored = any(change.column == "deleted_at" for change in op.changes)
-        changes = ", ".join(f"{c.column} {c.old!r} -> {c.new!r}" for c in op.changes if c.column != "deleted_at")
-        kind = "restored" if restored else "changed"
-        return f"{kind} workflow {op.name!r}" + (f" ({changes})" if changes else "")
-    kind = "linked" if isinstance(op, LinkProductsOp) else "unlinked"
-    return f"{kind} products of workflow {op.workflow!r}: {', '.join(op.products)}"
-
-
-def _where(spec: WorkflowSpec) -> str:
-    return "task" if spec.is_plain_task else spec.links or "no products"
 
 
 def no_schema_objects(*_: Any) -> bool:

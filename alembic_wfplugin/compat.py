@@ -35,23 +35,10 @@ def _module(relative: str) -> ModuleType:
     return importlib.import_module(f"{orchestrator_package()}.{relative}")
 
 
-def helpers_module_path() -> str:
-    """Where generated revisions import the migration helpers from."""
-    return f"{orchestrator_package()}.migrations.helpers"
-
-
 def workflow_registry() -> Mapping[str, Any]:
     """orchestrator-core's ``ALL_WORKFLOWS``: workflow name -> ``LazyWorkflowInstance``."""
     registry: Mapping[str, Any] = _module("workflows").ALL_WORKFLOWS
     return registry
-
-
-@cache
-def create_workflow_takes_product_tag() -> bool:
-    """Whether the helper ``create_workflow`` narrows by ``product_tag`` (not before 4.5 or so)."""
-    import inspect
-
-    return "product_tag" in inspect.getsource(_module("migrations.helpers").create_workflow)
 
 
 def default_workflows_package() -> str:

@@ -8,9 +8,8 @@ from sqlalchemy.engine import Connection
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import DatabaseState, DefinedWorkflow, Product
 
-# to_jsonb(w) reads is_task where the column exists (orchestrator-core 4.0 and newer) and yields NULL
-# where it does not, so one statement serves every schema version. Linked products come as an array of
-# names per workflow (products.name is unique), resolved against the second query's products.
+# Linked products come as an array of names per workflow (products.name is unique), resolved against the
+# second query's products.
 WORKFLOWS_QUERY = sa.text(
     """
     WITH links AS (
@@ -19,9 +18,7 @@ WORKFLOWS_QUERY = sa.text(
         GROUP BY pw.workflow_id
     )
     SELECT w.name, w.target, w.description,
-           to_jsonb(w) ? 'is_task' AS has_is_task,
-           coalesce((to_jsonb(w) ->> 'is_task')::boolean, false) AS is_task,
-           w.deleted_at,
+           w.is_task, w.deleted_at IS NOT NULL AS deleted,
            coalesce(links.products, '{}') AS products
     FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id
     ORDER BY w.name
@@ -54,10 +51,9 @@ def defined_workflows(connection: Connection) -> DatabaseState:
             target=row.target,
             description=row.description,
             is_task=row.is_task,
-            deleted_at=None if row.deleted_at is None else row.deleted_at.isoformat(),
+            deleted=row.deleted,
             products=tuple(by_name[name] for name in row.products),
         )
         for row in rows
     }
-    has_is_task = all(row.has_is_task for row in rows)
-    return DatabaseState(workflows=workflows, products=products, has_is_task=has_is_task)
+    return DatabaseState(workflows=workflows, products=products)

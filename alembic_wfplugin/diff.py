@@ -1,19 +1,19 @@
 """The pure core: declared and defined workflows in, the changes that make the database match the code
-out. No I/O, no alembic, no orchestrator-core."""
+out. No I/O, no alembic, no SQLAlchemy, no orchestrator-core."""
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.links import decide_links, unresolved_message
 from alembic_wfplugin.model import (
     ColumnChange,
     DatabaseState,
     DeclaredWorkflow,
     DefinedWorkflow,
     LinkChange,
+    Links,
     Product,
     ProductSelector,
     WorkflowChanges,
@@ -21,7 +21,7 @@ from alembic_wfplugin.model import (
     WorkflowUpdate,
     is_task_target,
 )
-from alembic_wfplugin.options import PREFIX, Options
+from alembic_wfplugin.options import PREFIX, Options, did_you_mean
 
 DESCRIPTION_LENGTH = 2000  # orchestrator-core's workflows.description is varchar(2000)
 
@@ -36,154 +36,82 @@ def diff_workflows(
     if options.default_product_workflows is not None:
         default_workflows = options.default_product_workflows
     _check_options(declared, database, options)
-    rows = database.workflows
-    live = {name: row for name, row in rows.items() if not row.deleted}
-
-    added: list[WorkflowSpec] = []
-    unresolved: list[str] = []
-    reasons: dict[str, str] = {}
-    for name in sorted(declared.keys() - rows.keys()):
-        workflow = declared[name]
-        selectors = product_selectors(workflow, database.product_types, options)
-        if selectors is None and workflow.target != "SYSTEM":
-            unresolved.append(_unresolved_line(workflow, database.product_types))
-            continue
-        added.append(
-            WorkflowSpec(
-                name=name,
-                target=workflow.target,
-                description=description_of(workflow, options),
-                is_task=is_task_target(workflow.target),
-                selectors=selectors or (),
-            )
-        )
-        reasons[name] = f"declared in {workflow.module.replace('.', '/')}.py, not in the database"
+    decisions, unresolved = decide_links(declared, database.workflows, database.products, options, default_workflows)
     if unresolved:
-        raise WorkflowPluginError(_unresolved_message(unresolved))
+        raise WorkflowPluginError(unresolved_message(unresolved))
 
-    removed = [removed_spec(live[name], database.products) for name in sorted(live.keys() - declared.keys())]
-    _guard_mass_removal(declared, removed, options)
-    for spec in removed:
-        reasons[spec.name] = "in the database, not declared in the code"
+    live = {name: row for name, row in database.workflows.items() if not row.deleted}
+    retired = [
+        retired_spec(live[name], database.products, "in the database, not declared in the code")
+        for name in sorted(live.keys() - declared.keys())
+    ]
+    _guard_mass_removal(declared, retired, options)
 
-    updated = []
-    for name in sorted(declared.keys() & rows.keys()):
-        update = workflow_update(declared[name], rows[name], options, has_is_task=database.has_is_task)
+    by_hand = frozenset(options.products_linked_by_hand)
+    managed = [product for product in database.products if product.name not in by_hand]
+    made_live, updated, linked, unlinked = [], [], [], []
+    for name, workflow in sorted(declared.items()):
+        links, why_links = decisions[name].links, decisions[name].reason
+        row = live.get(name)
+        if row is None:
+            state = "no row" if name not in database.workflows else "soft-deleted in the database"
+            made_live.append(
+                WorkflowSpec(
+                    name=name,
+                    target=workflow.target,
+                    description=description_of(workflow, options),
+                    is_task=is_task_target(workflow.target),
+                    links=links,
+                    kept_links=tuple(sorted(by_hand)),
+                    overwrite_description=bool(options.compare_descriptions and stated_description(workflow, options)),
+                    reason=f"declared in {workflow.module.replace('.', '/')}.py, {state}; linked to {why_links}",
+                )
+            )
+            continue
+        update = workflow_update(workflow, row, options)
         if update.changes:
             updated.append(update)
-
-    kept = {name: rows[name] for name in declared.keys() & rows.keys()}
-    linked, unlinked = link_changes(kept, database.products, options, frozenset(default_workflows))
+        wanted = links.resolve(managed)
+        have = {product.name for product in row.products} - by_hand
+        product_type = _product_type_of(row)
+        if wanted - have:
+            linked.append(LinkChange(name, tuple(sorted(wanted - have)), product_type, why_links))
+        if have - wanted:
+            unlinked.append(LinkChange(name, tuple(sorted(have - wanted)), product_type, why_links))
     return WorkflowChanges(
-        added=tuple(sorted(added, key=lambda spec: spec.sort_key)),
-        removed=tuple(sorted(removed, key=lambda spec: spec.sort_key)),
+        made_live=tuple(sorted(made_live, key=lambda spec: spec.sort_key)),
+        retired=tuple(sorted(retired, key=lambda spec: spec.sort_key)),
         updated=tuple(sorted(updated, key=lambda update: update.sort_key)),
-        linked=linked,
-        unlinked=unlinked,
-        reasons=reasons,
+        linked=tuple(sorted(linked, key=lambda link: link.sort_key)),
+        unlinked=tuple(sorted(unlinked, key=lambda link: link.sort_key)),
     )
 
 
-def workflow_update(
-    workflow: DeclaredWorkflow, row: DefinedWorkflow, options: Options, *, has_is_task: bool
-) -> WorkflowUpdate:
-    """What differs between the code and an existing row (restoring it first if it is soft-deleted)."""
+def workflow_update(workflow: DeclaredWorkflow, row: DefinedWorkflow, options: Options) -> WorkflowUpdate:
+    """What differs between the code and an existing live row."""
     changes = []
-    if row.deleted_at is not None:
-        changes.append(ColumnChange("deleted_at", row.deleted_at, None))
     if workflow.target != row.target:
         changes.append(ColumnChange("target", row.target, workflow.target))
-    if has_is_task and is_task_target(workflow.target) != row.is_task:
+    if is_task_target(workflow.target) != row.is_task:
         changes.append(ColumnChange("is_task", row.is_task, is_task_target(workflow.target)))
-    if options.compare_descriptions:
-        stated = workflow.description or options.descriptions.get(workflow.name)
-        if stated and stated != row.description:
-            changes.append(ColumnChange("description", row.description, description_of(workflow, options)))
-    reason = "; ".join(_change_reason(change) for change in changes)
+    stated = stated_description(workflow, options) if options.compare_descriptions else ""
+    if stated and stated != row.description:
+        changes.append(ColumnChange("description", row.description, description_of(workflow, options)))
+    reason = "; ".join(f"{c.column} is {c.old!r} in the database, {c.new!r} in the code" for c in changes)
     return WorkflowUpdate(workflow.name, tuple(changes), _product_type_of(row), reason)
-
-
-def link_changes(
-    rows: Mapping[str, DefinedWorkflow],
-    products: Iterable[Product],
-    options: Options,
-    default_workflows: frozenset[str],
-) -> tuple[tuple[LinkChange, ...], tuple[LinkChange, ...]]:
-    """Links to add and to remove for the declared workflows that have a row."""
-    products = tuple(products)
-    by_type: dict[str, list[Product]] = defaultdict(list)
-    for product in products:
-        by_type[product.product_type].append(product)
-    names_by_type = {product_type: {product.name for product in group} for product_type, group in by_type.items()}
-    current = {name: {product.name for product in row.products} for name, row in rows.items()}
-    # the products each workflow ends up linked to by the rules that do not depend on other workflows
-    wanted: dict[str, set[str]] = {}
-    why: dict[str, str] = {}
-    for name in rows:
-        if name in default_workflows:
-            # linked to every product, never unlinked (orchestrator-core's DEFAULT_PRODUCT_WORKFLOWS)
-            wanted[name] = {product.name for product in products}
-            why[name] = "a default product workflow (DEFAULT_PRODUCT_WORKFLOWS): linked to every product"
-        elif name in options.product_types:
-            wanted[name] = {
-                product.name
-                for selector in options.product_types[name]
-                for product in by_type.get(selector.product_type, ())
-                if selector.tag in (None, product.tag)
-            }
-            why[name] = f"{PREFIX}product_types states its products"
-        else:
-            wanted[name] = current[name]
-    if options.link_new_products:
-        # Judged on the links after the rules above, so that a product this revision unlinks from a mapped
-        # workflow is linked here at once, not by the next autogenerate.
-        linked = {product for name, names in wanted.items() if name not in default_workflows for product in names}
-        # each new product with the other products of its type (if there are any)
-        new_products = [
-            (product.name, others)
-            for product in products
-            if product.name not in linked and (others := names_by_type[product.product_type] - {product.name})
-        ]
-        for name in rows:
-            if name in default_workflows or name in options.product_types:
-                continue
-            adopted = {product for product, others in new_products if others <= current[name]}
-            if adopted:
-                wanted[name] = wanted[name] | adopted
-                why[name] = "products added after it was registered; it is linked to every other product of their type"
-    to_link = {name: wanted[name] - current[name] for name in rows}
-    to_unlink = {name: current[name] - wanted[name] for name in rows}
-    return _link_list(to_link, rows, why), _link_list(to_unlink, rows, why)
-
-
-def _link_list(
-    changes: Mapping[str, set[str]], rows: Mapping[str, DefinedWorkflow], why: Mapping[str, str]
-) -> tuple[LinkChange, ...]:
-    links = [
-        LinkChange(name, tuple(sorted(products)), _product_type_of(rows[name]), why[name])
-        for name, products in changes.items()
-        if products
-    ]
-    return tuple(sorted(links, key=lambda link: link.sort_key))
 
 
 def _product_type_of(row: DefinedWorkflow) -> str:
     return min((product.product_type for product in row.products), default="")
 
 
-def _change_reason(change: ColumnChange) -> str:
-    if change.column == "deleted_at":
-        return "declared in the code, soft-deleted in the database"
-    return f"{change.column} is {change.old!r} in the database, {change.new!r} in the code"
-
-
 def _guard_mass_removal(
-    declared: Mapping[str, DeclaredWorkflow], removed: Iterable[WorkflowSpec], options: Options
+    declared: Mapping[str, DeclaredWorkflow], retired: Iterable[WorkflowSpec], options: Options
 ) -> None:
     """Refuse to remove every application workflow when the code declares none: nearly always a missing
     ``import workflows``, not a decision."""
     application_declared = [w for w in declared.values() if w.module.split(".")[0] != "orchestrator"]
-    removed = list(removed)
+    removed = list(retired)
     if application_declared or not removed or options.allow_removing_all:
         return
     names = ", ".join(spec.name for spec in removed[:5]) + (", ..." if len(removed) > 5 else "")
@@ -196,78 +124,55 @@ def _guard_mass_removal(
     )
 
 
-def normalise(text: str) -> str:
-    """``User_Group`` / ``user-group`` / ``usergroup`` -> ``usergroup``."""
-    return re.sub(r"[^0-9a-z]", "", text.lower())
-
-
-def inference_keys(workflow: DeclaredWorkflow) -> set[str]:
-    """What a workflow's location and name say about its product type: the parent package of its module
-    (``workflows.user_group.create_user_group`` -> ``usergroup``) and its name without the leading verb
-    (``create_user_group`` -> ``usergroup``)."""
-    keys = set()
-    packages = workflow.module.split(".")
-    if len(packages) >= 2:
-        keys.add(normalise(packages[-2]))
-    _verb, _, subject = workflow.name.partition("_")
-    if subject:
-        keys.add(normalise(subject))
-    return keys - {""}
-
-
-def product_selectors(
-    workflow: DeclaredWorkflow, product_types: Iterable[str], options: Options
-) -> tuple[ProductSelector, ...] | None:
-    """The products a new workflow is linked to: the options' mapping first, then inference; ``None``
-    when neither decides."""
-    if workflow.name in options.product_types:
-        return options.product_types[workflow.name]
-    keys = inference_keys(workflow)
-    matches = sorted(product_type for product_type in set(product_types) if normalise(product_type) in keys)
-    if len(matches) == 1:
-        return (ProductSelector(matches[0]),)
-    return None
+def stated_description(workflow: DeclaredWorkflow, options: Options) -> str:
+    """The description the code states: the decorator's, else ``wfplugin_descriptions``'s, else ``""``."""
+    return workflow.description or options.descriptions.get(workflow.name, "")
 
 
 def description_of(workflow: DeclaredWorkflow, options: Options) -> str:
-    """The decorator's description, else the options' mapping, else the name made readable."""
-    description = workflow.description or options.descriptions.get(workflow.name) or _readable(workflow.name)
+    """The description the code states, else the name made readable."""
+    description = stated_description(workflow, options) or _readable(workflow.name)
+    where = f"the @workflow decorator of {workflow.name!r} or {PREFIX}descriptions[{workflow.name!r}]"
     if len(description) > DESCRIPTION_LENGTH:
         raise WorkflowPluginError(
             f"The description of workflow {workflow.name!r} has {len(description)} characters; orchestrator-core "
-            f"stores at most {DESCRIPTION_LENGTH} (workflows.description). Shorten it in the @workflow decorator "
-            f"or in {PREFIX}descriptions."
+            f"stores at most {DESCRIPTION_LENGTH} (workflows.description). Shorten it in {where}."
         )
-    if "\x00" in description:
+    problem = unstorable(description)
+    if problem:
         raise WorkflowPluginError(
-            f"The description of workflow {workflow.name!r} contains a NUL character, which PostgreSQL text "
-            f"cannot store. Remove it from the @workflow decorator or from {PREFIX}descriptions."
+            f"The description of workflow {workflow.name!r} contains {problem}. Remove it from {where}."
         )
     return description
 
 
-def _readable(name: str) -> str:
-    return name.replace("_", " ").strip().capitalize()
+def unstorable(text: str) -> str:
+    """What in ``text`` PostgreSQL or its driver cannot store, for a message; ``""`` if nothing."""
+    if "\x00" in text:
+        return "a NUL character, which PostgreSQL text cannot store"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        return f"a lone surrogate ({text[error.start]!r} at position {error.start}), which is not valid UTF-8"
+    return ""
 
 
-def removed_spec(row: DefinedWorkflow, products: Iterable[Product]) -> WorkflowSpec:
-    """The row as it is, so that the reverse of its delete writes it back."""
-    selectors, product_names = link_spec(row.products, products)
+def retired_spec(row: DefinedWorkflow, products: Iterable[Product], reason: str) -> WorkflowSpec:
+    """The row as it is, so that the downgrade of its retire writes it back exactly, links to products
+    linked by hand included."""
     return WorkflowSpec(
         name=row.name,
         target=row.target,
         description=row.description,
         is_task=row.is_task,
-        selectors=selectors,
-        product_names=product_names,
+        links=link_spec(row.products, products),
+        reason=reason,
     )
 
 
-def link_spec(
-    linked: Iterable[Product], products: Iterable[Product]
-) -> tuple[tuple[ProductSelector, ...], tuple[str, ...]]:
-    """Describe a set of linked products as selectors where a selector picks exactly those products
-    (``User`` when every User product is linked), and by product name where none does."""
+def link_spec(linked: Iterable[Product], products: Iterable[Product]) -> Links:
+    """Describe a set of linked products by product type where a type (or type and tag) picks exactly
+    those products (``User`` when every User product is linked), and by product name where none does."""
     linked = set(linked)
     products = set(products) | linked
     selectors: list[ProductSelector] = []
@@ -284,52 +189,56 @@ def link_spec(
                 selectors.append(ProductSelector(product_type, tag))
             else:
                 names.extend(sorted(product.name for product in mine_with_tag))
-    return tuple(selectors), tuple(names)
+    return Links(selectors=tuple(selectors), products=tuple(names))
 
 
 def _check_options(declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, options: Options) -> None:
+    """Every option that names workflows, products, product types or tags names one that exists; and no
+    string we would write is one PostgreSQL cannot store."""
     problems = []
-    for option, names in (("product_types", options.product_types), ("descriptions", options.descriptions)):
+    named_workflows = [
+        ("product_types", options.product_types),
+        ("descriptions", options.descriptions),
+        ("default_product_workflows", options.default_product_workflows or ()),
+    ]
+    for option, names in named_workflows:
         for name in sorted(set(names) - set(declared)):
             problems.append(
-                f"{PREFIX}{option} names workflow {name!r}, which no LazyWorkflowInstance declares "
-                "(a typo, or a workflow that was removed?)"
+                f"{PREFIX}{option} names workflow {name!r}, which no LazyWorkflowInstance declares"
+                f"{did_you_mean(name, declared)} (a typo, or a workflow that was removed?)"
             )
+    product_names = {product.name for product in database.products}
+    for name in sorted(set(options.products_linked_by_hand) - product_names):
+        problems.append(
+            f"{PREFIX}products_linked_by_hand names product {name!r}, which the database does not hold"
+            f"{did_you_mean(name, product_names)}"
+        )
     known_types = database.product_types
     for name, selectors in sorted(options.product_types.items()):
         for selector in selectors:
             if selector.product_type not in known_types:
                 problems.append(
                     f"{PREFIX}product_types[{name!r}] maps to product type {selector.product_type!r}, which no "
-                    f"product in the database has (known: {', '.join(sorted(known_types)) or 'none'})"
+                    f"product in the database has{did_you_mean(selector.product_type, known_types)} "
+                    f"(known: {', '.join(sorted(known_types)) or 'none'})"
                 )
-            elif selector.tag is not None and not any(
-                product.product_type == selector.product_type and product.tag == selector.tag
-                for product in database.products
-            ):
+            elif selector.tag is not None and not any(selector.selects(product) for product in database.products):
+                tags = sorted({p.tag for p in database.products if p.product_type == selector.product_type})
                 problems.append(
                     f"{PREFIX}product_types[{name!r}] maps to {str(selector)!r}, but no {selector.product_type} "
-                    f"product has tag {selector.tag!r}"
+                    f"product has tag {selector.tag!r}{did_you_mean(selector.tag, tags)} (tags: {', '.join(tags)})"
                 )
+    for name in sorted(declared):
+        problem = unstorable(name)
+        if problem:
+            problems.append(f"the workflow name {name!r} (in {declared[name].module}) contains {problem}")
+    for name, description in sorted(options.descriptions.items()):
+        problem = unstorable(description)
+        if problem:
+            problems.append(f"{PREFIX}descriptions[{name!r}] contains {problem}")
     if problems:
-        raise WorkflowPluginError("Invalid alembic-wfplugin options:\n  - " + "\n  - ".join(problems))
+        raise WorkflowPluginError("Invalid alembic-wfplugin options or names:\n  - " + "\n  - ".join(problems))
 
 
-def _unresolved_line(workflow: DeclaredWorkflow, product_types: Iterable[str]) -> str:
-    keys = ", ".join(repr(key) for key in sorted(inference_keys(workflow)))
-    known = ", ".join(sorted(product_types)) or "none"
-    return (
-        f"{workflow.name} ({workflow.target}, in {workflow.module}): no single product type matches {keys}; "
-        f"product types in the database: {known}"
-    )
-
-
-def _unresolved_message(lines: list[str]) -> str:
-    example = ", ".join(f'"{line.split(" ", 1)[0]}": "ProductType"' for line in lines[:2])
-    return (
-        "Cannot tell which product type these new workflows belong to:\n  - "
-        + "\n  - ".join(lines)
-        + "\nMap each one in migrations/env.py, e.g. context.configure(..., "
-        + f"{PREFIX}product_types={{{example}}}); "
-        + 'a value may also be "ProductType:TAG" or a list of those. No revision file was written.'
-    )
+def _readable(name: str) -> str:
+    return name.replace("_", " ").strip().capitalize()

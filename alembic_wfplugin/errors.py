@@ -1,8 +1,7 @@
-"""The one error type the plugin raises. It subclasses alembic's CommandError, so the ``alembic``
-command line prints it as ``FAILED: <message>`` instead of a traceback."""
+"""The one error type the plugin raises. A plain exception, so the pure core needs no alembic; the
+comparator turns it into alembic's ``CommandError`` at the edge (the ``alembic`` command line then
+prints ``FAILED: <message>`` instead of a traceback)."""
 
-from alembic.util import CommandError
 
-
-class WorkflowPluginError(CommandError):
+class WorkflowPluginError(Exception):
     """Autogenerate cannot write a correct revision; the message names the culprit and the fix."""

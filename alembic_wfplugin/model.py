@@ -1,8 +1,9 @@
-"""Plain snapshots of both sides of the comparison; frozen so the diff core can only read them."""
+"""Plain snapshots of both sides of the comparison, and the changes between them; frozen so the diff core
+can only read them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 # orchestrator-core's rule (its migrate-tasks wizard): these targets make a workflow a task.
@@ -15,8 +16,7 @@ def is_task_target(target: str) -> bool:
 
 @dataclass(frozen=True)
 class ProductSelector:
-    """Every product of ``product_type`` (narrowed to ``tag`` when given), as orchestrator-core's
-    ``create_workflow`` links them."""
+    """Every product of ``product_type`` (narrowed to ``tag`` when given)."""
 
     product_type: str
     tag: str | None = None
@@ -28,12 +28,46 @@ class ProductSelector:
     def sort_key(self) -> tuple[str, str]:
         return (self.product_type, self.tag or "")
 
+    def selects(self, product: Product) -> bool:
+        return product.product_type == self.product_type and self.tag in (None, product.tag)
+
 
 @dataclass(frozen=True, order=True)
 class Product:
     name: str
     product_type: str
     tag: str
+
+
+@dataclass(frozen=True)
+class Links:
+    """The products a workflow is linked to, stated so that it means the same on every database: every
+    product, the products of some product types (and tags), and products by name."""
+
+    every_product: bool = False
+    selectors: tuple[ProductSelector, ...] = ()
+    products: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        """For people: ``"every product"``, ``"User, UserGroup:GROUP, Some product"`` or ``"no products"``."""
+        if self.every_product:
+            return "every product"
+        return ", ".join([str(selector) for selector in self.selectors] + list(self.products)) or "no products"
+
+    def resolve(self, products: Iterable[Product]) -> frozenset[str]:
+        """The names of the products these links pick among ``products``."""
+        return frozenset(
+            product.name
+            for product in products
+            if self.every_product
+            or product.name in self.products
+            or any(selector.selects(product) for selector in self.selectors)
+        )
+
+    @property
+    def product_type(self) -> str:
+        """The first product type, for ordering."""
+        return self.selectors[0].product_type if self.selectors else ""
 
 
 @dataclass(frozen=True)
@@ -54,19 +88,14 @@ class DefinedWorkflow:
     target: str
     description: str
     is_task: bool
-    deleted_at: str | None = None  # ISO 8601, exact to the microsecond, so a downgrade can write it back
+    deleted: bool = False  # soft-deleted (deleted_at set)
     products: tuple[Product, ...] = ()
-
-    @property
-    def deleted(self) -> bool:
-        return self.deleted_at is not None
 
 
 @dataclass(frozen=True)
 class DatabaseState:
     workflows: Mapping[str, DefinedWorkflow]
     products: tuple[Product, ...]
-    has_is_task: bool = True  # orchestrator-core < 4.0 has no workflows.is_task column
 
     @property
     def product_types(self) -> frozenset[str]:
@@ -75,30 +104,25 @@ class DatabaseState:
 
 @dataclass(frozen=True)
 class WorkflowSpec:
-    """Everything needed to write one workflow row and its links: what a create operation writes and
-    what a delete operation must be able to write back."""
+    """The end state of one workflow: what "make it live" writes, and what a retire's downgrade writes back.
+
+    ``links``: the products it is linked to; ``kept_links``: products whose links to it are left as they
+    are (``wfplugin_products_linked_by_hand``); ``overwrite_description``: an existing row's description is
+    replaced too (otherwise ``description`` is written only into a row created anew).
+    """
 
     name: str
     target: str
     description: str
     is_task: bool
-    selectors: tuple[ProductSelector, ...] = ()  # link every product these select ...
-    product_names: tuple[str, ...] = ()  # ... and exactly these products
+    links: Links = Links()
+    kept_links: tuple[str, ...] = ()
+    overwrite_description: bool = False
+    reason: str = field(default="", compare=False)  # why, for people: logs, the drift report, comments
 
     @property
     def sort_key(self) -> tuple[str, str]:
-        product_type = self.selectors[0].product_type if self.selectors else ""
-        return (product_type, self.name)
-
-    @property
-    def links(self) -> str:
-        """What it is linked to, for people: ``"User, UserGroup:GROUP, Some product"`` or ``""``."""
-        return ", ".join([str(selector) for selector in self.selectors] + list(self.product_names))
-
-    @property
-    def is_plain_task(self) -> bool:
-        """Exactly what orchestrator-core's ``create_task`` writes."""
-        return self.target == "SYSTEM" and self.is_task and not self.selectors and not self.product_names
+        return (self.links.product_type, self.name)
 
 
 Value = str | bool | None
@@ -106,19 +130,19 @@ Value = str | bool | None
 
 @dataclass(frozen=True)
 class ColumnChange:
-    column: str  # "target", "is_task", "description" or "deleted_at"
+    column: str  # "target", "is_task" or "description"
     old: Value
     new: Value
 
 
 @dataclass(frozen=True)
 class WorkflowUpdate:
-    """Changed columns of an existing row (a restore is ``deleted_at`` -> ``None``)."""
+    """Changed columns of an existing live row."""
 
     name: str
     changes: tuple[ColumnChange, ...]
     product_type: str = ""  # for ordering only
-    reason: str = field(default="", compare=False)  # for people: logs and the drift report
+    reason: str = field(default="", compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -127,12 +151,12 @@ class WorkflowUpdate:
 
 @dataclass(frozen=True)
 class LinkChange:
-    """Products (by name) to link to, or unlink from, an existing workflow."""
+    """Products (by name) to link to, or unlink from, an existing live workflow."""
 
     workflow: str
     products: tuple[str, ...]
     product_type: str = ""  # for ordering only
-    reason: str = field(default="", compare=False)  # for people: logs and the drift report
+    reason: str = field(default="", compare=False)
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -141,12 +165,11 @@ class LinkChange:
 
 @dataclass(frozen=True)
 class WorkflowChanges:
-    added: tuple[WorkflowSpec, ...] = ()
-    removed: tuple[WorkflowSpec, ...] = ()
+    made_live: tuple[WorkflowSpec, ...] = ()  # declared, no live row: inserted or brought back
+    retired: tuple[WorkflowSpec, ...] = ()  # a live row the code no longer declares, as it is
     updated: tuple[WorkflowUpdate, ...] = ()
     linked: tuple[LinkChange, ...] = ()
     unlinked: tuple[LinkChange, ...] = ()
-    reasons: Mapping[str, str] = field(default_factory=dict)  # added or removed workflow -> why
 
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.updated or self.linked or self.unlinked)
+        return not (self.made_live or self.retired or self.updated or self.linked or self.unlinked)

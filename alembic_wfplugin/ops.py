@@ -1,69 +1,89 @@
-"""Migration operations for workflow registration. Each reverses into its undo, so ``downgrade()``
-restores exactly what ``upgrade()`` changed; ``WorkflowOps`` groups them so the revision fetches its
-connection once."""
+"""Migration operations for workflow registration, one class per kind of change. Each states an end
+state for one workflow, reverses into its undo (``downgrade()``), and describes itself with the same
+word everywhere: the log line, the drift report, ``alembic check``'s tuples and the revision's comments.
+``WorkflowOps`` groups them so the revision fetches its connection once."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from typing import cast
+from typing import ClassVar, cast
 
 from alembic.operations.ops import MigrateOperation, OpContainer
 
 from alembic_wfplugin.model import ColumnChange, WorkflowSpec
 
 
-def _links(spec: WorkflowSpec) -> str:
-    return spec.links or "no products"
+class WorkflowOp(MigrateOperation):
+    kind: ClassVar[str]  # the one word for this change: add, retire, update, link, unlink
+    name: str  # the workflow
+    reason: str
 
+    def reverse(self) -> WorkflowOp:
+        raise NotImplementedError
 
-class WorkflowOperation(MigrateOperation):
-    reason: str = ""  # why the comparator proposes it, for the drift report; not rendered
+    def details(self) -> tuple[str, str]:
+        """(target, products) for the drift report."""
+        raise NotImplementedError
 
-
-class CreateWorkflowOp(WorkflowOperation):
-    """Insert a ``workflows`` row and link it to its products.
-
-    As the reverse of a delete (``restore=True``) it first clears ``deleted_at``, because the delete may
-    have soft-deleted the row (it had processes); the insert then does nothing, and the links are there.
-    """
-
-    def __init__(self, spec: WorkflowSpec, *, has_is_task: bool = True, restore: bool = False) -> None:
-        self.spec = spec
-        self.has_is_task = has_is_task
-        self.restore = restore
-
-    def reverse(self) -> DeleteWorkflowOp:
-        return DeleteWorkflowOp(self.spec, has_is_task=self.has_is_task)
-
-    def to_diff_tuple(self) -> tuple[str, str, str, str]:
-        return ("add_workflow", self.spec.name, self.spec.target, _links(self.spec))
+    def describe(self) -> str:
+        """One log line, in alembic's style ("Detected added workflow 'x' ...")."""
+        target, products = self.details()
+        return f"{self.kind}{'d' if self.kind.endswith('e') else 'ed'} workflow {self.name!r}" + (
+            f" ({', '.join(part for part in (target, products) if part)})" if target or products else ""
+        )
 
     def __repr__(self) -> str:
-        return f"CreateWorkflowOp({self.spec.name!r}, target={self.spec.target}, linked to {_links(self.spec)})"
+        return f"{type(self).__name__}({self.describe()})"
 
 
-class DeleteWorkflowOp(WorkflowOperation):
+class AddWorkflowOp(WorkflowOp):
+    """Make a workflow live as the code declares it, whatever its row's state where the revision runs:
+    absent (inserted), soft-deleted (brought back with its id, processes and description) or live; then
+    linked to exactly ``spec.links`` (links to ``spec.kept_links`` left alone)."""
+
+    kind = "add"
+
+    def __init__(self, spec: WorkflowSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.reason = spec.reason
+
+    def reverse(self) -> RetireWorkflowOp:
+        return RetireWorkflowOp(dataclasses.replace(self.spec, reason=f"undoes: {self.reason}"))
+
+    def details(self) -> tuple[str, str]:
+        return (self.spec.target, str(self.spec.links))
+
+    def to_diff_tuple(self) -> tuple[str, str, str, str]:
+        return ("add_workflow", self.name, self.spec.target, str(self.spec.links))
+
+
+class RetireWorkflowOp(WorkflowOp):
     """Retire a workflow: delete its row if it never ran, else soft-delete it (decided at upgrade time).
+    Carries the row as it is, so that its reverse makes it live again exactly so."""
 
-    Carries the row as it is, so that its reverse writes it back.
-    """
+    kind = "retire"
 
-    def __init__(self, spec: WorkflowSpec, *, has_is_task: bool = True) -> None:
+    def __init__(self, spec: WorkflowSpec) -> None:
         self.spec = spec
-        self.has_is_task = has_is_task
+        self.name = spec.name
+        self.reason = spec.reason
 
-    def reverse(self) -> CreateWorkflowOp:
-        return CreateWorkflowOp(self.spec, has_is_task=self.has_is_task, restore=True)
+    def reverse(self) -> AddWorkflowOp:
+        return AddWorkflowOp(dataclasses.replace(self.spec, kept_links=(), reason=f"undoes: {self.reason}"))
+
+    def details(self) -> tuple[str, str]:
+        return (self.spec.target, str(self.spec.links))
 
     def to_diff_tuple(self) -> tuple[str, str, str, str]:
-        return ("remove_workflow", self.spec.name, self.spec.target, _links(self.spec))
-
-    def __repr__(self) -> str:
-        return f"DeleteWorkflowOp({self.spec.name!r}, target={self.spec.target}, linked to {_links(self.spec)})"
+        return ("retire_workflow", self.name, self.spec.target, str(self.spec.links))
 
 
-class UpdateWorkflowOp(WorkflowOperation):
-    """Change columns of an existing row: target, is_task, description, or ``deleted_at`` (restore)."""
+class UpdateWorkflowOp(WorkflowOp):
+    """Change columns of an existing live row: target, is_task, description."""
+
+    kind = "update"
 
     def __init__(self, name: str, changes: Sequence[ColumnChange], *, reason: str = "") -> None:
         self.name = name
@@ -71,48 +91,46 @@ class UpdateWorkflowOp(WorkflowOperation):
         self.reason = reason
 
     def reverse(self) -> UpdateWorkflowOp:
-        return UpdateWorkflowOp(self.name, [ColumnChange(c.column, c.new, c.old) for c in self.changes])
+        changes = [ColumnChange(c.column, c.new, c.old) for c in self.changes]
+        return UpdateWorkflowOp(self.name, changes, reason=f"undoes: {self.reason}")
+
+    def new_value(self, column: str) -> str | bool | None:
+        return next((change.new for change in self.changes if change.column == column), None)
+
+    def details(self) -> tuple[str, str]:
+        return (", ".join(f"{c.column} {c.old!r} -> {c.new!r}" for c in self.changes), "")
 
     def to_diff_tuple(self) -> tuple[str, str, tuple[tuple[str, object, object], ...]]:
-        return ("modify_workflow", self.name, tuple((c.column, c.old, c.new) for c in self.changes))
-
-    def __repr__(self) -> str:
-        changes = ", ".join(f"{c.column}: {c.old!r} -> {c.new!r}" for c in self.changes)
-        return f"UpdateWorkflowOp({self.name!r}, {changes})"
+        return ("update_workflow", self.name, tuple((c.column, c.old, c.new) for c in self.changes))
 
 
-class ProductLinksOp(WorkflowOperation):
-    """Link products (by name) to an existing workflow, or unlink them."""
+class ProductLinksOp(WorkflowOp):
+    """Link products (by name) to an existing live workflow, or unlink them."""
 
-    diff_kind = ""
-
-    def __init__(self, workflow: str, products: Sequence[str], *, reason: str = "") -> None:
-        self.workflow = workflow
+    def __init__(self, name: str, products: Sequence[str], *, reason: str = "") -> None:
+        self.name = name
         self.products = tuple(products)
         self.reason = reason
 
-    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
-        return (self.diff_kind, self.workflow, self.products)
+    def details(self) -> tuple[str, str]:
+        return ("", ", ".join(self.products))
 
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.workflow!r}, {list(self.products)!r})"
+    def to_diff_tuple(self) -> tuple[str, str, tuple[str, ...]]:
+        return (f"{self.kind}_workflow_products", self.name, self.products)
 
 
 class LinkProductsOp(ProductLinksOp):
-    diff_kind = "add_workflow_products"
+    kind = "link"
 
     def reverse(self) -> UnlinkProductsOp:
-        return UnlinkProductsOp(self.workflow, self.products)
+        return UnlinkProductsOp(self.name, self.products, reason=f"undoes: {self.reason}")
 
 
 class UnlinkProductsOp(ProductLinksOp):
-    diff_kind = "remove_workflow_products"
+    kind = "unlink"
 
     def reverse(self) -> LinkProductsOp:
-        return LinkProductsOp(self.workflow, self.products)
-
-
-WorkflowOp = CreateWorkflowOp | DeleteWorkflowOp | UpdateWorkflowOp | LinkProductsOp | UnlinkProductsOp
+        return LinkProductsOp(self.name, self.products, reason=f"undoes: {self.reason}")
 
 
 class WorkflowOps(OpContainer):

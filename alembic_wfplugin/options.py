@@ -8,10 +8,11 @@ them start with ``wfplugin_`` so they cannot clash with alembic's own.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.model import ProductSelector
 
 PREFIX = "wfplugin_"
@@ -20,9 +21,9 @@ PREFIX = "wfplugin_"
 @dataclass(frozen=True)
 class Options:
     product_types: Mapping[str, tuple[ProductSelector, ...]] = field(default_factory=dict)
-    """``wfplugin_product_types``: workflow name -> product type(s) it is linked to, for workflows whose
-    product type cannot be inferred. A value is ``"ProductType"``, ``"ProductType:TAG"`` (only the
-    products of that type with that tag) or a list of those. Default: ``{}``."""
+    """``wfplugin_product_types``: workflow name -> the products it is linked to, exactly. A value is
+    ``"ProductType"``, ``"ProductType:TAG"`` (only the products of that type with that tag), a list of
+    those, or ``[]`` (linked to no product). Default: ``{}``."""
 
     descriptions: Mapping[str, str] = field(default_factory=dict)
     """``wfplugin_descriptions``: workflow name -> description for a new workflow whose decorator has
@@ -40,14 +41,17 @@ class Options:
     Default: ``False``."""
 
     link_new_products: bool = True
-    """``wfplugin_link_new_products``: link a product that no workflow is linked to yet (added after its
-    product type's workflows were registered) to every workflow that is linked to all other products of
-    its type. Default: ``True``."""
+    """``wfplugin_link_new_products``: link a new product (one that no workflow of the application is
+    linked to yet) to every workflow that is linked to all established products of its type.
+    Default: ``True``."""
+
+    products_linked_by_hand: tuple[str, ...] = ()
+    """``wfplugin_products_linked_by_hand``: names of products whose workflow links the plugin never
+    changes (a product being phased out, say): no link to them is added or removed. Default: ``()``."""
 
     default_product_workflows: tuple[str, ...] | None = None
-    """``wfplugin_default_product_workflows``: workflows that every product must be linked to, and that
-    are never unlinked. Default: ``None``, meaning orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS``
-    setting (``["modify_note"]``)."""
+    """``wfplugin_default_product_workflows``: workflows that every product is linked to. Default:
+    ``None``, meaning orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS`` setting (``["modify_note"]``)."""
 
     read_workflows: str = "import"
     """``wfplugin_read_workflows``: how a workflow's target and description are read. ``"import"``
@@ -63,90 +67,79 @@ class Options:
 
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
+        """Parse the ``wfplugin_*`` keyword arguments; what is not given keeps the default above."""
         ours = {key[len(PREFIX) :]: value for key, value in opts.items() if key.startswith(PREFIX)}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(ours) - known)
         if unknown:
-            from alembic_wfplugin.errors import WorkflowPluginError
-
-            hints = []
-            for name in unknown:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f" (did you mean {PREFIX}{close[0]}?)" if close else ""
-                hints.append(f"{PREFIX}{name}{hint}")
+            hints = [f"{PREFIX}{name}{did_you_mean(name, known, prefix=PREFIX)}" for name in unknown]
             raise WorkflowPluginError(
                 f"Unknown alembic-wfplugin option(s) in context.configure(): {', '.join(hints)}. "
                 f"Known options: {', '.join(PREFIX + name for name in sorted(known))}."
             )
-        return cls(
-            product_types={
-                name: _parse_selectors(name, value)
-                for name, value in _mapping(ours.get("product_types", {}), "product_types").items()
-            },
-            descriptions={
-                name: _string(value, f"{PREFIX}descriptions[{name!r}]")
-                for name, value in _mapping(ours.get("descriptions", {}), "descriptions").items()
-            },
-            import_modules=tuple(
-                _string(module, f"{PREFIX}import_modules") for module in _sequence(ours.get("import_modules", ()))
-            ),
-            compare_descriptions=_bool(ours.get("compare_descriptions", False), "compare_descriptions"),
-            read_workflows=_choice(ours.get("read_workflows", "import"), "read_workflows", ("import", "source")),
-            allow_removing_all=_bool(ours.get("allow_removing_all", False), "allow_removing_all"),
-            link_new_products=_bool(ours.get("link_new_products", True), "link_new_products"),
-            default_product_workflows=None
-            if ours.get("default_product_workflows") is None
-            else tuple(
-                _string(name, f"{PREFIX}default_product_workflows")
-                for name in _sequence(ours["default_product_workflows"])
-            ),
-        )
+        return cls(**{name: _PARSERS[name](value, PREFIX + name) for name, value in ours.items()})
+
+
+def did_you_mean(name: str, candidates: Iterable[str], prefix: str = "") -> str:
+    """`` (did you mean X?)`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    if not close:
+        return ""
+    return f" (did you mean {prefix}{close[0]}?)" if prefix else f" (did you mean {close[0]!r}?)"
 
 
 def _mapping(value: Any, option: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        from alembic_wfplugin.errors import WorkflowPluginError
-
-        raise WorkflowPluginError(
-            f"{PREFIX}{option} must be a dict of workflow name -> value, got {type(value).__name__}"
-        )
+        raise WorkflowPluginError(f"{option} must be a dict of workflow name -> value, got {type(value).__name__}")
     return value
 
 
 def _bool(value: Any, option: str) -> bool:
     if not isinstance(value, bool):
-        from alembic_wfplugin.errors import WorkflowPluginError
-
-        raise WorkflowPluginError(f"{PREFIX}{option} must be True or False, got {value!r}")
+        raise WorkflowPluginError(f"{option} must be True or False, got {value!r}")
     return value
-
-
-def _choice(value: Any, option: str, choices: tuple[str, ...]) -> str:
-    if value not in choices:
-        from alembic_wfplugin.errors import WorkflowPluginError
-
-        raise WorkflowPluginError(f"{PREFIX}{option} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return str(value)
-
-
-def _sequence(value: Any) -> Sequence[Any]:
-    return [value] if isinstance(value, str) else list(value)
 
 
 def _string(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value:
-        from alembic_wfplugin.errors import WorkflowPluginError
-
         raise WorkflowPluginError(f"{where} must be a non-empty string, got {value!r}")
     return value
 
 
-def _parse_selectors(workflow: str, value: Any) -> tuple[ProductSelector, ...]:
-    where = f"{PREFIX}product_types[{workflow!r}]"
-    selectors = []
-    for item in _sequence(value):
-        product_type, _, tag = _string(item, where).partition(":")
-        selectors.append(ProductSelector(product_type, tag or None))
-    if not selectors:
-        _string(None, where)
-    return tuple(sorted(set(selectors), key=lambda selector: selector.sort_key))
+def _strings(value: Any, option: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Iterable):
+        raise WorkflowPluginError(f"{option} must be a list of strings, got {value!r}")
+    return tuple(_string(item, option) for item in items)
+
+
+def _selectors(value: Any, where: str) -> tuple[ProductSelector, ...]:
+    selectors = set()
+    for item in _strings(value, where):
+        product_type, _, tag = item.partition(":")
+        selectors.add(ProductSelector(_string(product_type, where), tag or None))
+    return tuple(sorted(selectors, key=lambda selector: selector.sort_key))
+
+
+def _read_workflows(value: Any, option: str) -> str:
+    choices = ("import", "source")
+    if value not in choices:
+        raise WorkflowPluginError(f"{option} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return str(value)
+
+
+_PARSERS: dict[str, Callable[[Any, str], Any]] = {
+    "product_types": lambda value, option: {
+        name: _selectors(selectors, f"{option}[{name!r}]") for name, selectors in _mapping(value, option).items()
+    },
+    "descriptions": lambda value, option: {
+        name: _string(description, f"{option}[{name!r}]") for name, description in _mapping(value, option).items()
+    },
+    "import_modules": _strings,
+    "compare_descriptions": _bool,
+    "link_new_products": _bool,
+    "products_linked_by_hand": _strings,
+    "default_product_workflows": lambda value, option: None if value is None else _strings(value, option),
+    "read_workflows": _read_workflows,
+    "allow_removing_all": _bool,
+}

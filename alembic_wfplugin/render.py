@@ -1,22 +1,25 @@
 """Operations -> Python source for the revision file.
 
-The source calls orchestrator-core's own migration helpers, imported from the installed
-orchestrator-core, and imports nothing from alembic_wfplugin: revisions keep working after the plugin
-is uninstalled. Every string from the code or the database goes through ``py_str``, so it is a literal
-that cannot break out, and the layout is the one ``ruff format`` produces.
+Generated revisions are plain SQL run through SQLAlchemy: they import nothing from alembic_wfplugin and
+nothing from orchestrator-core, so they keep working after the plugin is uninstalled and after
+orchestrator-core moves its modules (4.x -> 5.x). Each kind of operation renders as one block: a list
+of end states, one per workflow with its reason as a comment, and a loop that reaches each end state
+from whatever this database holds, or stops the upgrade with a clear error (PostgreSQL then rolls the
+whole upgrade back). Every string from the code or the database goes through ``py_str``, so it is a
+literal that cannot break out, and travels to SQL as a bound parameter; the layout is the one
+``ruff format`` produces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from alembic_wfplugin import compat
-from alembic_wfplugin.model import ProductSelector, Value, WorkflowSpec
+from alembic_wfplugin.model import Value, WorkflowSpec
 from alembic_wfplugin.ops import (
-    CreateWorkflowOp,
-    DeleteWorkflowOp,
+    AddWorkflowOp,
     LinkProductsOp,
+    RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
     WorkflowOp,
@@ -33,6 +36,10 @@ def py_str(text: str) -> str:
     """A Python string literal for ``text`` in the quote style ``ruff format`` keeps: double quotes
     unless that needs more escapes; control and non-printable characters escaped."""
     quote = "'" if text.count('"') > text.count("'") else '"'
+    return quote + _escaped(text, quote) + quote
+
+
+def _escaped(text: str, quote: str) -> str:
     out = []
     for char in text:
         if char in ("\\", quote):
@@ -48,7 +55,12 @@ def py_str(text: str) -> str:
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
         else:
             out.append(char)
-    return quote + "".join(out) + quote
+    return "".join(out)
+
+
+def comment(text: str) -> str:
+    """A one-line comment that shows ``text``, control characters escaped, so it cannot end early."""
+    return "# " + _escaped(text, "")
 
 
 class Code(str):
@@ -62,7 +74,7 @@ def py_value(value: Value | list[str]) -> str:
         return repr(value)
     if isinstance(value, list):
         # exploded with a trailing comma, so ruff keeps the layout whatever the line length
-        return "[\n" + "".join(f"{INDENT}{py_str(item)},\n" for item in value) + "]"
+        return "[\n" + "".join(f"{INDENT}{py_str(item)},\n" for item in value) + "]" if value else "[]"
     return py_str(value)
 
 
@@ -84,183 +96,264 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n" + INDENT)
 
 
-def execute(statement: list[str], params: Params) -> str:
-    """``conn.execute(sa.text(...), {...})``. The statement is our own fixed SQL (strings from the code or
-    the database only ever travel as bound parameters), written as a triple-quoted literal: ruff never
+def execute(statement: str, params: str) -> str:
+    """``conn.execute(sa.text(...), params)``. The statement is our own fixed SQL (strings from the code
+    or the database only ever travel as bound parameters), written as a triple-quoted literal: ruff never
     reflows one, so the layout holds whatever the project's line length."""
-    sql = '"""\n' + "\n".join(line.strip() for line in statement) + '\n"""'
-    return call("conn.execute", call("sa.text", sql), dict_literal(params))
+    sql = '"""\n' + "\n".join(line.strip() for line in statement.strip().splitlines()) + '\n"""'
+    return call("conn.execute", call("sa.text", sql), params)
+
+
+def block(
+    name: str, header: Sequence[str], entries: Sequence[tuple[str, str]], loop: Sequence[str], item: str
+) -> list[str]:
+    """``name = [...]`` (each entry under a comment with its reason), then ``for item in name:`` + loop."""
+    body = "".join(f"{INDENT}{comment(reason)}\n{INDENT}{_indent(entry)},\n" for reason, entry in entries)
+    loop_body = "\n".join(INDENT + _indent(statement) for statement in loop)
+    return [*header, f"{name} = [\n{body}]", f"for {item} in {name}:\n{loop_body}"]
+
+
+def stop_if(condition: str, message: str) -> str:
+    """Raise with ``message`` (an f-string expression) when ``condition`` holds; PostgreSQL then rolls back
+    the whole upgrade."""
+    return f"if {condition}:\n{INDENT}raise RuntimeError(\n{INDENT * 2}{message}\n{INDENT})"
+
+
+ADD_COMMENT = """\
+# Workflows the code declares, made live whatever their row's state in this database: inserted, or a
+# soft-deleted row brought back (its workflow_id, processes and description kept); then linked to
+# exactly the products named below, picked when the revision runs. Links to products in
+# "kept_links" (wfplugin_products_linked_by_hand) are left as they are."""
+
+LACKING_PRODUCTS = """
+SELECT 'product type ' || wanted FROM unnest(CAST(:product_types AS text[])) AS wanted
+WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_type = wanted)
+UNION ALL
+SELECT 'product type:tag ' || wanted FROM unnest(CAST(:product_tags AS text[])) AS wanted
+WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_type || ':' || tag = wanted)
+UNION ALL
+SELECT 'product ' || wanted FROM unnest(CAST(:products AS text[])) AS wanted
+WHERE NOT EXISTS (SELECT 1 FROM products WHERE name = wanted)
+"""
+
+MAKE_LIVE = """
+INSERT INTO workflows (name, target, is_task, description)
+VALUES (:name, :target, :is_task, :description)
+ON CONFLICT (name) DO UPDATE
+SET target = excluded.target, is_task = excluded.is_task, deleted_at = NULL,
+description = CASE WHEN :overwrite_description THEN excluded.description ELSE workflows.description END
+"""
+
+UNLINK_ALL_BUT_KEPT = """
+DELETE FROM products_workflows
+WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :name)
+AND product_id NOT IN (SELECT product_id FROM products WHERE name = ANY(CAST(:kept_links AS text[])))
+"""
+
+LINK_WANTED = """
+INSERT INTO products_workflows (product_id, workflow_id)
+SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w
+WHERE w.name = :name AND p.name <> ALL(CAST(:kept_links AS text[]))
+AND (
+:every_product
+OR p.product_type = ANY(CAST(:product_types AS text[]))
+OR p.product_type || ':' || p.tag = ANY(CAST(:product_tags AS text[]))
+OR p.name = ANY(CAST(:products AS text[]))
+)
+ON CONFLICT DO NOTHING
+"""
+
+
+def add_entry(spec: WorkflowSpec) -> str:
+    links = spec.links
+    return dict_literal(
+        {
+            "name": spec.name,
+            "target": spec.target,
+            "is_task": spec.is_task,
+            "description": spec.description,
+            "overwrite_description": spec.overwrite_description,
+            "every_product": links.every_product,
+            "product_types": [s.product_type for s in links.selectors if s.tag is None],
+            "product_tags": [str(s) for s in links.selectors if s.tag is not None],
+            "products": list(links.products),
+            "kept_links": list(spec.kept_links),
+        }
+    )
+
+
+def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
+    lines = block(
+        "added",
+        [ADD_COMMENT],
+        [(op.reason, add_entry(op.spec)) for op in ops],
+        [
+            execute(MAKE_LIVE, "workflow"),
+            execute(UNLINK_ALL_BUT_KEPT, "workflow"),
+            execute(LINK_WANTED, "workflow"),
+        ],
+        "workflow",
+    )
+    check = [
+        "lacking = []",
+        "for workflow in added:\n"
+        + INDENT
+        + _indent("result = " + execute(LACKING_PRODUCTS, "workflow"))
+        + "\n"
+        + INDENT
+        + "lacking += [f\"{workflow['name']}: {wanted}\" for wanted in result.scalars()]",
+        stop_if(
+            "lacking",
+            '"Workflows cannot be linked as the code says; this database has no product of "\n'
+            + INDENT * 2
+            + '+ "; ".join(lacking)\n'
+            + INDENT * 2
+            + '+ ". Run the migration that adds those products first (this whole upgrade is rolled back)."',
+        ),
+    ]
+    # the check runs after the list and before the loop that changes anything
+    return [*lines[:-1], *check, lines[-1]]
 
 
 RETIRE_COMMENT = """\
 # Retired workflows: each is deleted if it never ran, else soft-deleted (deleted_at = now(), as
-# orchestrator-core does) so that its processes keep their history. Schedules: a delete also drops
-# the workflow's workflows_apscheduler_jobs rows (cascade), a soft-delete keeps them; neither removes
-# the scheduler's job (apscheduler_jobs): remove schedules of retired workflows in the UI or API."""
+# orchestrator-core does) so that its processes keep their history."""
+
+SCHEDULES_NOTE = """\
+# Schedules: a delete also drops the workflow's workflows_apscheduler_jobs rows (cascade), a
+# soft-delete keeps them; neither removes the scheduler's job (apscheduler_jobs): remove schedules of
+# retired workflows in the UI or API."""
+
+DELETE_UNUSED = """
+DELETE FROM workflows WHERE name = :name
+AND NOT EXISTS (SELECT 1 FROM processes WHERE processes.workflow_id = workflows.workflow_id)
+"""
+
+SOFT_DELETE = """
+UPDATE workflows SET deleted_at = now()
+WHERE name = :name AND deleted_at IS NULL
+"""
 
 
-def helpers_used(ops: Iterable[WorkflowOp]) -> list[str]:
-    used = set()
-    for op in ops:
-        if isinstance(op, CreateWorkflowOp | DeleteWorkflowOp):  # a delete's reverse creates
-            if op.spec.is_plain_task:
-                used.add("create_task")
-            elif creates_with_helper(op.spec):
-                used.add("create_workflow")
-    return sorted(used)
+def render_retires(ops: Sequence[RetireWorkflowOp], *, with_schedules_note: bool) -> list[str]:
+    header = [RETIRE_COMMENT + ("\n" + SCHEDULES_NOTE if with_schedules_note else "")]
+    entries = [(op.reason, dict_literal({"name": op.name})) for op in ops]
+    loop = [execute(DELETE_UNUSED, "workflow"), execute(SOFT_DELETE, "workflow")]
+    return block("retired", header, entries, loop, "workflow")
+
+
+UPDATE_LIVE = """
+UPDATE workflows
+SET target = coalesce(:target, target), is_task = coalesce(:is_task, is_task),
+description = coalesce(:description, description)
+WHERE name = :name AND deleted_at IS NULL
+"""
+
+
+def render_updates(ops: Sequence[UpdateWorkflowOp]) -> list[str]:
+    entries = [
+        (
+            op.reason,
+            dict_literal(
+                {
+                    "name": op.name,
+                    "target": op.new_value("target"),
+                    "is_task": op.new_value("is_task"),
+                    "description": op.new_value("description"),
+                }
+            ),
+        )
+        for op in ops
+    ]
+    loop = [
+        "result = " + execute(UPDATE_LIVE, "workflow"),
+        stop_if(
+            "result.rowcount != 1",
+            "f\"Workflow {workflow['name']!r} has no live row in this database, so it cannot be updated; \"\n"
+            + INDENT * 2
+            + '"bring this database to the previous revision\'s state first."',
+        ),
+    ]
+    return block(
+        "updated",
+        ["# Columns of live workflows that differ from the code (None: unchanged)."],
+        entries,
+        loop,
+        "workflow",
+    )
+
+
+LACKING_FOR_LINK = """
+SELECT 'live workflow ' || CAST(:name AS text)
+WHERE NOT EXISTS (SELECT 1 FROM workflows WHERE name = :name AND deleted_at IS NULL)
+UNION ALL
+SELECT 'product ' || wanted FROM unnest(CAST(:products AS text[])) AS wanted
+WHERE NOT EXISTS (SELECT 1 FROM products WHERE name = wanted)
+"""
+
+LINK_BY_NAME = """
+INSERT INTO products_workflows (product_id, workflow_id)
+SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w
+WHERE w.name = :name AND p.name = ANY(CAST(:products AS text[]))
+ON CONFLICT DO NOTHING
+"""
+
+UNLINK_BY_NAME = """
+DELETE FROM products_workflows
+WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :name)
+AND product_id IN (SELECT product_id FROM products WHERE name = ANY(CAST(:products AS text[])))
+"""
+
+
+def _link_entries(ops: Sequence[LinkProductsOp | UnlinkProductsOp]) -> list[tuple[str, str]]:
+    return [(op.reason, dict_literal({"name": op.name, "products": list(op.products)})) for op in ops]
+
+
+def render_links(ops: Sequence[LinkProductsOp]) -> list[str]:
+    loop = [
+        "result = " + execute(LACKING_FOR_LINK, "link"),
+        "lacking = list(result.scalars())",
+        stop_if(
+            "lacking",
+            "f\"Cannot link workflow {link['name']!r} to {link['products']}: this database has no \"\n"
+            + INDENT * 2
+            + "f\"{', '.join(lacking)}. Bring it to the previous revision's state first.\"",
+        ),
+        execute(LINK_BY_NAME, "link"),
+    ]
+    return block("linked", ["# Products to link to live workflows, by product name."], _link_entries(ops), loop, "link")
+
+
+def render_unlinks(ops: Sequence[UnlinkProductsOp]) -> list[str]:
+    loop = [execute(UNLINK_BY_NAME, "link")]
+    header = ["# Products to unlink from workflows, by product name."]
+    return block("unlinked", header, _link_entries(ops), loop, "link")
 
 
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
-    # The same import line for upgrade() and downgrade(): every helper that either direction calls.
     # sqlalchemy is imported as ``sa`` by both alembic's and orchestrator-core's revision templates.
-    helpers = helpers_used(container.workflow_ops)
-    if helpers:
-        autogen_context.imports.add(f"from {compat.helpers_module_path()} import {', '.join(helpers)}")
     lines = ["conn = op.get_bind()"]
-    retired: list[str] = []
-    for op in container.workflow_ops:
-        if isinstance(op, DeleteWorkflowOp):
-            retired.append(op.spec.name)
-            continue
-        if retired:
-            lines.append(retire(retired))
-            retired = []
-        lines.append(render_op(op))
-    if retired:
-        lines.append(retire(retired))
+    ops = container.workflow_ops
+    index = 0
+    while index < len(ops):
+        kind = type(ops[index])
+        run = []
+        while index < len(ops) and type(ops[index]) is kind:
+            run.append(ops[index])
+            index += 1
+        if kind is RetireWorkflowOp:
+            # the schedules note once per file: in the first function rendered that retires something
+            note = not getattr(autogen_context, "_wfplugin_schedules_noted", False)
+            autogen_context._wfplugin_schedules_noted = True  # type: ignore[attr-defined]
+            lines += render_retires(run, with_schedules_note=note)  # type: ignore[arg-type]
+        else:
+            lines += RENDERERS[kind](run)
     return lines
 
 
-def retire(names: list[str]) -> str:
-    """Delete or soft-delete, decided per workflow when the revision runs: a revision generated on a
-    developer's database may run where the workflow has processes, which reference it without cascade."""
-    return "\n".join(
-        [
-            RETIRE_COMMENT,
-            f"retired = {py_value(names)}",
-            execute(
-                [
-                    "DELETE FROM workflows WHERE name = ANY(:names)",
-                    " AND NOT EXISTS (SELECT 1 FROM processes WHERE processes.workflow_id = workflows.workflow_id)",
-                ],
-                {"names": Code("retired")},
-            ),
-            execute(
-                ["UPDATE workflows SET deleted_at = now()", " WHERE name = ANY(:names) AND deleted_at IS NULL"],
-                {"names": Code("retired")},
-            ),
-        ]
-    )
-
-
-def render_op(op: WorkflowOp) -> str:
-    if isinstance(op, CreateWorkflowOp):
-        return "\n".join(create_statements(op))
-    if isinstance(op, UpdateWorkflowOp):
-        return update_statement(op)
-    if isinstance(op, LinkProductsOp):
-        return link_products(op.workflow, list(op.products))
-    if isinstance(op, UnlinkProductsOp):
-        return unlink_products(op.workflow, list(op.products))
-    return retire([op.spec.name])
-
-
-def creates_with_helper(spec: WorkflowSpec) -> bool:
-    """``create_workflow`` writes the row and links its first selector's products; it narrows by tag
-    only in orchestrator-core releases whose helper takes ``product_tag``."""
-    return bool(spec.selectors) and (spec.selectors[0].tag is None or compat.create_workflow_takes_product_tag())
-
-
-def create_statements(op: CreateWorkflowOp) -> list[str]:
-    spec = op.spec
-    statements = []
-    if op.restore:
-        statements.append(
-            execute(["UPDATE workflows SET deleted_at = NULL", " WHERE name = :name"], {"name": spec.name})
-        )
-    if spec.is_plain_task:
-        statements.append(
-            call("create_task", "conn", dict_literal({"name": spec.name, "description": spec.description}))
-        )
-        return statements
-    selectors = list(spec.selectors)
-    if creates_with_helper(spec):
-        first = selectors.pop(0)
-        workflow: Params = {
-            "name": spec.name,
-            "target": spec.target,
-            "description": spec.description,
-            "product_type": first.product_type,
-        }
-        if first.tag is not None:
-            workflow["product_tag"] = first.tag
-        workflow["is_task"] = spec.is_task
-        statements.append(call("create_workflow", "conn", dict_literal(workflow)))
-    else:  # no product type, or a tag the installed create_workflow cannot narrow by
-        statements.append(insert_row(spec, has_is_task=op.has_is_task))
-    statements.extend(link_selector(spec.name, selector) for selector in selectors)
-    if spec.product_names:
-        statements.append(link_products(spec.name, list(spec.product_names)))
-    return statements
-
-
-def insert_row(spec: WorkflowSpec, *, has_is_task: bool) -> str:
-    """A row that no helper writes (linked to no products, or not exactly what create_task writes)."""
-    columns = "name, target, is_task, description" if has_is_task else "name, target, description"
-    values = ":name, :target, :is_task, :description" if has_is_task else ":name, :target, :description"
-    params: Params = {"name": spec.name, "target": spec.target}
-    if has_is_task:
-        params["is_task"] = spec.is_task
-    params["description"] = spec.description
-    return execute(
-        [f"INSERT INTO workflows ({columns})", f" VALUES ({values})", " ON CONFLICT (name) DO NOTHING"], params
-    )
-
-
-def update_statement(op: UpdateWorkflowOp) -> str:
-    assignments = [
-        f"{c.column} = CAST(:{c.column} AS timestamptz)" if c.column == "deleted_at" else f"{c.column} = :{c.column}"
-        for c in op.changes
-    ]
-    params: Params = {"name": op.name}
-    params.update({c.column: c.new for c in op.changes})
-    return execute([f"UPDATE workflows SET {', '.join(assignments)}", " WHERE name = :name"], params)
-
-
-def link_selector(workflow: str, selector: ProductSelector) -> str:
-    condition = " AND p.tag = :product_tag" if selector.tag is not None else ""
-    params: Params = {"workflow": workflow, "product_type": selector.product_type}
-    if selector.tag is not None:
-        params["product_tag"] = selector.tag
-    return execute(
-        [
-            "INSERT INTO products_workflows (product_id, workflow_id)",
-            " SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w",
-            f" WHERE w.name = :workflow AND p.product_type = :product_type{condition}",
-            " ON CONFLICT DO NOTHING",
-        ],
-        params,
-    )
-
-
-def link_products(workflow: str, product_names: list[str]) -> str:
-    return execute(
-        [
-            "INSERT INTO products_workflows (product_id, workflow_id)",
-            " SELECT p.product_id, w.workflow_id FROM products AS p, workflows AS w",
-            " WHERE w.name = :workflow AND p.name = ANY(:products)",
-            " ON CONFLICT DO NOTHING",
-        ],
-        {"workflow": workflow, "products": product_names},
-    )
-
-
-def unlink_products(workflow: str, product_names: list[str]) -> str:
-    return execute(
-        [
-            "DELETE FROM products_workflows",
-            " WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :workflow)",
-            " AND product_id IN (SELECT product_id FROM products WHERE name = ANY(:products))",
-        ],
-        {"workflow": workflow, "products": product_names},
-    )
+RENDERERS: dict[type[WorkflowOp], Callable[[list], list[str]]] = {  # type: ignore[type-arg]
+    AddWorkflowOp: render_adds,
+    UpdateWorkflowOp: render_updates,
+    LinkProductsOp: render_links,
+    UnlinkProductsOp: render_unlinks,
+}
