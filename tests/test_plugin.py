@@ -14,11 +14,11 @@ from alembic.autogenerate import produce_migrations
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import UpgradeOps
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.compare import no_schema_objects
-from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.ops import CreateWorkflowOp, WorkflowOps
+from alembic_wfplugin.ops import AddWorkflowOp, WorkflowOps
 from tests.fixture_app import TUTORIAL_WORKFLOWS
 
 
@@ -70,7 +70,7 @@ TUTORIAL = set(TUTORIAL_WORKFLOWS)
 
 
 def created(ops: WorkflowOps) -> set[str]:
-    return {op.spec.name for op in ops.workflow_ops if isinstance(op, CreateWorkflowOp)}
+    return {op.spec.name for op in ops.workflow_ops if isinstance(op, AddWorkflowOp)}
 
 
 def workflow_ops(upgrade_ops: UpgradeOps) -> list[WorkflowOps]:
@@ -148,7 +148,7 @@ def test_comparator_sends_two_statements_from_20_to_2000_workflows(connection: s
 def test_offline_mode_is_refused_with_the_fix() -> None:
     context = MigrationContext.configure(dialect_name="postgresql", opts={"as_sql": True})
     autogen_context = AutogenContext(context, autogenerate=False)
-    with pytest.raises(WorkflowPluginError, match="no connection"):
+    with pytest.raises(CommandError, match="no connection"):
         compare.compare_workflows(autogen_context, UpgradeOps())
 
 
@@ -156,5 +156,5 @@ def test_non_postgresql_database_is_refused() -> None:
     engine = sa.create_engine("sqlite://")
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
-        with pytest.raises(WorkflowPluginError, match="'sqlite'"):
+        with pytest.raises(CommandError, match="'sqlite'"):
             compare.compare_workflows(AutogenContext(context), UpgradeOps())

@@ -1,19 +1,28 @@
-"""Property: for any database state and any code state, autogenerate -> upgrade -> autogenerate finds
-nothing, and downgrade gives back exactly the database it started from.
+"""Properties of generated revisions, checked against an oracle computed from the example alone.
 
-Runs in-process against a real database: each example sets up its state inside a transaction on a copy
-of the template database, runs the real comparator (alembic's ``produce_migrations``), renders the
-revision code with alembic's renderer, executes it, and rolls everything back.
+Each example draws products, the live workflow rows that the previous code state left (shared by two
+databases), each database's own history (soft-deleted rows with their own links and descriptions,
+hard-deleted rows, processes), the new code and the options. The revision is generated on the
+*generating* database and run on the *target* database, in-process on real databases: the real
+comparator (alembic's ``produce_migrations``), rendered with alembic's renderer, executed, rolled back.
 
-A failing example is printed as ``Scenario(...)``: paste it into ``test_replay`` below to replay it.
+Checked on the target, against ``expected_live_rows`` (the README's link rule and column rules, written
+again here from the example, never from the plugin's diff):
+- after the upgrade, its live rows (name, target, is_task, description, linked products) are what the
+  new code declares; every process row is kept; autogenerate against it finds nothing;
+- after the downgrade, its live rows are what they were before; every process row is kept.
+
+``test_round_trip`` runs it with one database (target = generating), ``test_two_databases`` with two.
+A failing example is printed as ``Scenario(...)``: paste it into ``REPLAY`` to replay it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
-from dataclasses import dataclass, field
+import uuid
+from collections.abc import Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -26,14 +35,16 @@ from hypothesis.control import currently_in_test_context
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
-from alembic_wfplugin.model import ColumnChange
+from tests import pgserver
 from tests.revision_code import run_rendered
 
 NAMES = ("create_alpha", "modify_alpha", "terminate_alpha", "validate_beta", "reconcile_beta", "task_gamma")
+INFERRED = {"alpha": "Alpha", "beta": "Beta"}  # what each name's subject says (the module path says nothing)
 TARGETS = ("CREATE", "MODIFY", "TERMINATE", "SYSTEM", "VALIDATE", "RECONCILE")
-TUTORIAL_PRODUCTS = ("User Group", "User internal", "User external")
-DELETED_AT = "2025-01-02 03:04:05.123456+00"
+TUTORIAL_PRODUCTS = (("User Group", "UserGroup", "GROUP"), ("User internal", "User", "USER_INT"))
+TUTORIAL_PRODUCTS += (("User external", "User", "USER_EXT"),)
 EXAMPLES = int(os.environ.get("WFPLUGIN_ROUND_TRIP_EXAMPLES", "200"))
+TEXT = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=12)
 
 
 @dataclass(frozen=True)
@@ -52,46 +63,89 @@ class Row:
 @dataclass(frozen=True)
 class Scenario:
     products: tuple[tuple[str, str, str], ...]  # (name, product_type, tag), besides the tutorial's
-    rows: tuple[Row, ...]
+    rows: tuple[Row, ...]  # the generating database's rows of NAMES
     code: tuple[tuple[str, str], ...]  # (workflow name, target) the code declares
     product_types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # wfplugin_product_types
+    target_rows: tuple[Row, ...] | None = None  # the target database's, if it is another one
+    defaults: tuple[str, ...] = ()  # wfplugin_default_product_workflows besides modify_note
+    by_hand: tuple[str, ...] = ()  # wfplugin_products_linked_by_hand
+    descriptions: dict[str, str] = field(default_factory=dict)  # wfplugin_descriptions
+    compare_descriptions: bool = False
+
+    def options(self) -> dict[str, Any]:
+        return {
+            "wfplugin_product_types": dict(self.product_types),
+            "wfplugin_default_product_workflows": ["modify_note", *self.defaults],
+            "wfplugin_products_linked_by_hand": list(self.by_hand),
+            "wfplugin_descriptions": dict(self.descriptions),
+            "wfplugin_compare_descriptions": self.compare_descriptions,
+            "wfplugin_allow_removing_all": True,
+        }
 
 
 @st.composite
-def scenarios(draw: st.DrawFn) -> Scenario:
-    counts = {"Alpha": draw(st.integers(1, 3)), "Beta": draw(st.integers(0, 2))}
+def scenarios(draw: st.DrawFn, two_databases: bool) -> Scenario:
+    counts = {"Alpha": draw(st.integers(0, 3)), "Beta": draw(st.integers(0, 2))}
     products = tuple(
         (f"{product_type} {index}", product_type, f"{product_type.upper()}_{index % 2}")
         for product_type, count in counts.items()
         for index in range(count)
     )
-    product_names = sorted([name for name, _, _ in products] + list(TUTORIAL_PRODUCTS))
-    text = st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=12)
-    rows = tuple(
-        Row(
+    everything = TUTORIAL_PRODUCTS + products
+    product_names = sorted(name for name, _, _ in everything)
+
+    def row(name: str, deleted: bool) -> Row:
+        return Row(
             name=name,
             target=draw(st.sampled_from(TARGETS)),
             is_task=draw(st.booleans()),
-            description=draw(text),
-            deleted=draw(st.booleans()),
+            description=draw(TEXT),
+            deleted=deleted,
             products=tuple(draw(st.lists(st.sampled_from(product_names), unique=True, max_size=4))),
             processes=draw(st.integers(0, 2)),
         )
-        for name in draw(st.lists(st.sampled_from(NAMES), unique=True))
-    )
+
+    # live rows: the previous code state, the same in both databases (their processes may differ)
+    live = {name: row(name, deleted=False) for name in draw(st.lists(st.sampled_from(NAMES), unique=True))}
+    others = [name for name in NAMES if name not in live]
+
+    def history() -> tuple[Row, ...]:
+        """Soft-deleted rows (or none: never there, or hard-deleted) of the workflows not live."""
+        soft = [name for name in others if draw(st.booleans())]
+        return tuple(row(name, deleted=True) for name in soft)
+
+    rows = tuple(live.values()) + history()
+    target_rows = None
+    if two_databases:
+        target_rows = tuple(replace(r, processes=draw(st.integers(0, 2))) for r in live.values()) + history()
+
     code = tuple((name, draw(st.sampled_from(TARGETS))) for name in draw(st.lists(st.sampled_from(NAMES), unique=True)))
-    selectors = ["Alpha", "User", "UserGroup", "User:USER_INT"] + [
-        f"{product_type}:{tag}" for _, product_type, tag in products
-    ]
-    if counts["Beta"]:
-        selectors.append("Beta")
-    mapping = {}
-    row_names = {row.name for row in rows}
+    declared = [name for name, _ in code]
+    by_hand = tuple(draw(st.lists(st.sampled_from(product_names), unique=True, max_size=1)))
+    defaults = tuple(draw(st.lists(st.sampled_from(declared), unique=True, max_size=1))) if declared else ()
+    managed_types = {product_type for name, product_type, _ in everything if name not in by_hand}
+    selectors = ["Alpha", "Beta", "User", "UserGroup", "User:USER_INT"] + [f"{t}:{tag}" for _, t, tag in products]
+    selectors = [s for s in selectors if any(s.partition(":")[0] == t for _, t, _ in everything)]
+    mapping: dict[str, tuple[str, ...]] = {}
     for name, target in code:
-        # a new workflow must be resolvable (else autogenerate stops, by design); others sometimes mapped
-        if (name not in row_names and target != "SYSTEM") or draw(st.booleans()):
-            mapping[name] = tuple(draw(st.lists(st.sampled_from(selectors), unique=True, min_size=1, max_size=2)))
-    return Scenario(products, rows, code, mapping)
+        linked = name in live and bool(set(live[name].products) - set(by_hand))
+        inferred = INFERRED.get(name.partition("_")[2])
+        needs_inference = name not in defaults and not linked and target != "SYSTEM"
+        # the rule must decide every workflow (else autogenerate stops, by design); others sometimes mapped
+        if (needs_inference and inferred not in managed_types) or draw(st.booleans()):
+            mapping[name] = tuple(draw(st.lists(st.sampled_from(selectors), unique=True, max_size=2)))
+    descriptions = {name: draw(TEXT.filter(bool)) for name in declared if draw(st.booleans())}
+    return Scenario(
+        products=products,
+        rows=rows,
+        code=code,
+        product_types=mapping,
+        target_rows=target_rows,
+        defaults=defaults,
+        by_hand=by_hand,
+        descriptions=descriptions,
+        compare_descriptions=draw(st.booleans()),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +170,18 @@ def workflow_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sys.path.remove(str(root))
 
 
-def set_up(connection: sa.Connection, scenario: Scenario) -> None:
+@pytest.fixture
+def target_connection(pg: pgserver.PostgresCluster, template_database: str) -> Iterator[sa.Connection]:
+    """A second database, a copy of the same template."""
+    name = f"wfplugin_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(pg.create_database(name, template=template_database), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+    pg.drop_database(name)
+
+
+def set_up(connection: sa.Connection, scenario: Scenario, rows: tuple[Row, ...]) -> None:
     execute = connection.execute
     for name, product_type, tag in scenario.products:
         execute(
@@ -126,18 +191,18 @@ def set_up(connection: sa.Connection, scenario: Scenario) -> None:
             ),
             {"name": name, "product_type": product_type, "tag": tag},
         )
-    for row in scenario.rows:
+    for row in rows:
         execute(
             sa.text(
                 "INSERT INTO workflows (name, target, is_task, description, deleted_at)"
-                " VALUES (:name, :target, :is_task, :description, CAST(:deleted_at AS timestamptz))"
+                " VALUES (:name, :target, :is_task, :description, CASE WHEN :deleted THEN now() END)"
             ),
             {
                 "name": row.name,
                 "target": row.target,
                 "is_task": row.is_task,
                 "description": row.description,
-                "deleted_at": DELETED_AT if row.deleted else None,
+                "deleted": row.deleted,
             },
         )
         execute(
@@ -156,120 +221,225 @@ def set_up(connection: sa.Connection, scenario: Scenario) -> None:
         )
 
 
-def snapshot(connection: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """The database as the property compares it: rows without generated ids and timestamps (but with
-    deleted_at), links by product name, process rows."""
-    workflows = connection.execute(
+LiveRow = tuple[str, bool, str, frozenset[str]]  # target, is_task, description, linked products
+
+
+def live_rows(connection: sa.Connection) -> dict[str, LiveRow]:
+    result = connection.execute(
         sa.text(
-            "SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,"
-            " coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
+            "SELECT w.name, w.target, w.is_task, w.description,"
+            " coalesce(array_agg(p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
             " FROM workflows w LEFT JOIN products_workflows USING (workflow_id)"
-            " LEFT JOIN products p USING (product_id) GROUP BY w.workflow_id ORDER BY w.name"
+            " LEFT JOIN products p USING (product_id) WHERE w.deleted_at IS NULL GROUP BY w.workflow_id"
         )
     )
-    processes = connection.execute(
+    return {
+        name: (target, is_task, description, frozenset(products))
+        for name, target, is_task, description, products in result
+    }
+
+
+def all_rows(connection: sa.Connection) -> dict[str, tuple[bool, str, frozenset[str]]]:
+    """Every row, live or not: (soft-deleted, description, linked products)."""
+    result = connection.execute(
+        sa.text(
+            "SELECT w.name, w.deleted_at IS NOT NULL, w.description,"
+            " coalesce(array_agg(p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
+            " FROM workflows w LEFT JOIN products_workflows USING (workflow_id)"
+            " LEFT JOIN products p USING (product_id) GROUP BY w.workflow_id"
+        )
+    )
+    return {name: (deleted, description, frozenset(products)) for name, deleted, description, products in result}
+
+
+def processes(connection: sa.Connection) -> list[tuple[Any, ...]]:
+    result = connection.execute(
         sa.text("SELECT p.pid, w.name FROM processes p JOIN workflows w USING (workflow_id) ORDER BY p.pid")
     )
-    return {"workflows": [tuple(row) for row in workflows], "processes": [tuple(row) for row in processes]}
+    return [tuple(row) for row in result]
+
+
+def expected_live_rows(
+    scenario: Scenario,
+    declared: Mapping[str, tuple[str, str]],
+    rows: Mapping[str, tuple[bool, str, frozenset[str]]],
+    live: Mapping[str, LiveRow],
+) -> dict[str, LiveRow]:
+    """What the README promises after the upgrade, from the example: ``declared`` (name -> target,
+    decorator description), the target database's rows before the upgrade (``rows``, ``live``)."""
+    products = TUTORIAL_PRODUCTS + scenario.products
+    by_hand = set(scenario.by_hand)
+    managed = [(name, product_type, tag) for name, product_type, tag in products if name not in by_hand]
+    defaults = {"modify_note", *scenario.defaults}
+
+    def picked(selector: str) -> set[str]:
+        product_type, _, tag = selector.partition(":")
+        return {name for name, t, g in managed if t == product_type and tag in ("", g)}
+
+    # rule 3's workflows and the products they establish
+    kept_as_linked = {
+        name: live[name][3] - by_hand
+        for name in declared
+        if name not in defaults and name not in scenario.product_types and name in live and live[name][3] - by_hand
+    }
+    established = set().union(*kept_as_linked.values())
+    expected = {}
+    for name, (target, stated_in_code) in declared.items():
+        if name in defaults:
+            linked = {product for product, _, _ in managed}
+        elif name in scenario.product_types:
+            linked = set().union(*(picked(selector) for selector in scenario.product_types[name]))
+        elif name in kept_as_linked:
+            linked = set(kept_as_linked[name])
+            for product_type in {t for _, t, _ in managed}:
+                of_type = {product for product, t, _ in managed if t == product_type}
+                old = of_type & established
+                if old and old <= linked:
+                    linked |= of_type - old
+        elif target == "SYSTEM":
+            linked = set()
+        else:
+            linked = picked(INFERRED[name.partition("_")[2]])
+        stated = stated_in_code or scenario.descriptions.get(name, "")
+        if name in rows:
+            _deleted, description, old_links = rows[name]
+            linked |= old_links & by_hand  # links to products linked by hand stay as they are
+            if scenario.compare_descriptions and stated:
+                description = stated
+        else:
+            description = stated or name.replace("_", " ").capitalize()
+        expected[name] = (target, target in ("SYSTEM", "VALIDATE"), description, frozenset(linked))
+    return expected
 
 
 def autogenerate(connection: sa.Connection, scenario: Scenario) -> Any:
-    context = MigrationContext.configure(
-        connection,
-        opts={
-            "autogenerate_plugins": ["alembic_wfplugin"],
-            "include_object": no_schema_objects,  # workflows only on alembic before 1.18 too
-            "wfplugin_product_types": dict(scenario.product_types),
-            "wfplugin_allow_removing_all": True,
-        },
-    )
-    return produce_migrations(context, sa.MetaData())
+    opts = {"autogenerate_plugins": ["alembic_wfplugin"], "include_object": no_schema_objects, **scenario.options()}
+    return produce_migrations(MigrationContext.configure(connection, opts=opts), sa.MetaData())
 
 
-def check_round_trip(
-    scenario: Scenario, connection: sa.Connection, registry: MutableMapping[str, Any], package: str
-) -> None:
+def declare(scenario: Scenario, registry: MutableMapping[str, Any], package: str) -> dict[str, tuple[str, str]]:
+    """Register the scenario's code; return every declared workflow -> (target, decorator description)."""
     lazy = compat._module("workflows").LazyWorkflowInstance
     for name in NAMES:
         registry.pop(name, None)
     for name, target in scenario.code:
         lazy(f"{package}.{name}_{target.lower()}", name)
-    transaction = connection.begin()
+    declared = {}
+    for name, instance in registry.items():
+        workflow = instance.instantiate()
+        declared[name] = (str(getattr(workflow.target, "value", workflow.target)), workflow.description or "")
+    return declared
+
+
+def check_round_trip(
+    scenario: Scenario,
+    generating: sa.Connection,
+    target: sa.Connection,
+    registry: MutableMapping[str, Any],
+    package: str,
+) -> None:
+    declared = declare(scenario, registry, package)
+    connections = [generating] if target is generating else [generating, target]
+    transactions = [connection.begin() for connection in connections]
     try:
-        set_up(connection, scenario)
-        before = snapshot(connection)
-        script = autogenerate(connection, scenario)
+        set_up(generating, scenario, scenario.rows)
+        if target is not generating:
+            set_up(target, scenario, scenario.target_rows or scenario.rows)
+        rows_before, live_before, processes_before = all_rows(target), live_rows(target), processes(target)
+        expected = expected_live_rows(scenario, declared, rows_before, live_before)
+
+        script = autogenerate(generating, scenario)
         upgrade = render_python_code(script.upgrade_ops)
         downgrade = render_python_code(script.downgrade_ops)
         if currently_in_test_context():
             note(f"upgrade():\n{upgrade}\ndowngrade():\n{downgrade}")
-        run_rendered(upgrade, connection)
-        again = autogenerate(connection, scenario)
-        assert again.upgrade_ops.is_empty(), f"second autogenerate not empty: {again.upgrade_ops.as_diffs()}"
-        run_rendered(downgrade, connection)
-        assert snapshot(connection) == before
+        run_rendered(upgrade, target)
+        assert live_rows(target) == expected
+        assert processes(target) == processes_before
+        again = autogenerate(target, scenario)
+        assert again.upgrade_ops.is_empty(), f"autogenerate after the upgrade: {again.upgrade_ops.as_diffs()}"
+
+        run_rendered(downgrade, target)
+        assert live_rows(target) == live_before
+        assert processes(target) == processes_before
     finally:
-        transaction.rollback()
+        for transaction in transactions:
+            transaction.rollback()
 
 
-@settings(
+SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(scenario=scenarios())
+
+
+@SETTINGS
+@given(scenario=scenarios(two_databases=False))
 def test_round_trip(
     scenario: Scenario, connection: sa.Connection, registry: MutableMapping[str, Any], workflow_modules: str
 ) -> None:
-    check_round_trip(scenario, connection, registry, workflow_modules)
+    check_round_trip(scenario, connection, connection, registry, workflow_modules)
+
+
+@SETTINGS
+@given(scenario=scenarios(two_databases=True))
+def test_two_databases(
+    scenario: Scenario,
+    connection: sa.Connection,
+    target_connection: sa.Connection,
+    registry: MutableMapping[str, Any],
+    workflow_modules: str,
+) -> None:
+    check_round_trip(scenario, connection, target_connection, registry, workflow_modules)
 
 
 REPLAY: list[Scenario] = [
     # Paste a failing Scenario(...) here to replay it.
-    # Found by the property: unlinking a mapped workflow left "User internal" without workflows, and the
-    # next autogenerate linked it to modify_alpha (no fixed point).
+    # Issue 11: removed on the generating database with processes there only, declared again; the target
+    # database hard-deleted one and soft-deleted the other.
     Scenario(
-        products=(("Alpha 0", "Alpha", "ALPHA_0"),),
-        rows=(
-            Row("create_alpha", "CREATE", False, ""),
-            Row("modify_alpha", "CREATE", False, "", products=("Alpha 0", "User Group", "User external")),
-            Row("terminate_alpha", "CREATE", False, "", products=("Alpha 0", "User Group", "User internal")),
+        products=(),
+        rows=(Row("modify_alpha", "MODIFY", False, "m", deleted=True, products=("User internal",), processes=1),),
+        code=(("modify_alpha", "MODIFY"), ("terminate_alpha", "TERMINATE")),
+        product_types={"modify_alpha": ("User",), "terminate_alpha": ("User",)},
+        target_rows=(
+            Row("terminate_alpha", "TERMINATE", False, "t", deleted=True, products=("User Group",), processes=2),
         ),
-        code=(("create_alpha", "CREATE"), ("modify_alpha", "CREATE"), ("terminate_alpha", "CREATE")),
-        product_types={"terminate_alpha": ("Alpha",)},
     ),
+    # Two products of one type added together (Alpha 1 and 2), beside a mapped workflow of the type.
     Scenario(
-        products=(("Alpha 0", "Alpha", "ALPHA_0"), ("Alpha 1", "Alpha", "ALPHA_1")),
+        products=(("Alpha 0", "Alpha", "ALPHA_0"), ("Alpha 1", "Alpha", "ALPHA_1"), ("Alpha 2", "Alpha", "ALPHA_0")),
         rows=(
-            Row("modify_alpha", "SYSTEM", True, 'it\'s "odd"', deleted=True, products=("Alpha 0",), processes=1),
-            Row("terminate_alpha", "TERMINATE", False, "t", products=("Alpha 0", "User internal"), processes=2),
-            Row("task_gamma", "SYSTEM", True, "g"),
+            Row("create_alpha", "CREATE", False, "", products=("Alpha 0",)),
+            Row("modify_alpha", "MODIFY", False, "", products=("Alpha 0",)),
         ),
-        code=(("modify_alpha", "MODIFY"), ("create_alpha", "CREATE"), ("validate_beta", "VALIDATE")),
-        product_types={"create_alpha": ("Alpha:ALPHA_1",), "validate_beta": ("User", "Alpha")},
+        code=(("create_alpha", "CREATE"), ("modify_alpha", "MODIFY"), ("terminate_alpha", "TERMINATE")),
+        product_types={"create_alpha": ("Alpha:ALPHA_0",)},
     ),
 ]
 
 
 @pytest.mark.parametrize("scenario", REPLAY)
 def test_replay(
-    scenario: Scenario, connection: sa.Connection, registry: MutableMapping[str, Any], workflow_modules: str
+    scenario: Scenario,
+    connection: sa.Connection,
+    target_connection: sa.Connection,
+    registry: MutableMapping[str, Any],
+    workflow_modules: str,
 ) -> None:
-    check_round_trip(scenario, connection, registry, workflow_modules)
+    target = connection if scenario.target_rows is None else target_connection
+    check_round_trip(scenario, connection, target, registry, workflow_modules)
 
 
-def test_property_finds_a_broken_downgrade(
+def test_oracle_catches_a_missing_rule(
     connection: sa.Connection, registry: MutableMapping[str, Any], workflow_modules: str, monkeypatch: Any
 ) -> None:
-    """The property can fail: with the restore of soft-deleted rows broken, the replay example fails."""
-    from alembic_wfplugin import ops
+    """The property can fail where a rerun would find nothing: with rule 3's new products switched off in
+    the plugin, the second replay example still reaches a fixed point, but not the oracle's links."""
+    from alembic_wfplugin import links
 
-    def reverse_forgetting_deleted_at(self: ops.UpdateWorkflowOp) -> ops.UpdateWorkflowOp:
-        return ops.UpdateWorkflowOp(
-            self.name, [ColumnChange(c.column, c.new, c.old) for c in self.changes if c.column != "deleted_at"]
-        )
-
-    monkeypatch.setattr(ops.UpdateWorkflowOp, "reverse", reverse_forgetting_deleted_at)
+    monkeypatch.setattr(links, "_new_products_adopted", lambda current, products: {})
     with pytest.raises(AssertionError):
-        check_round_trip(REPLAY[1], connection, registry, workflow_modules)
+        check_round_trip(REPLAY[1], connection, connection, registry, workflow_modules)
