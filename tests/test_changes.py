@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from tests.fixture_app import FixtureApp
-from tests.test_autogenerate import retired_names
+from tests.test_autogenerate import entries, retired_names
 
 USERS = ["User external", "User internal"]
 
@@ -33,6 +33,11 @@ def downgrade_restores(app: FixtureApp, snapshot: dict[str, object]) -> None:
     assert app.snapshot() == snapshot
 
 
+def live(snapshot: dict[str, object]) -> list[tuple[object, ...]]:
+    """The live rows of a snapshot, without deleted_at."""
+    return [row[:4] + row[5:] for row in snapshot["workflows"] if row[4] is None]  # type: ignore[attr-defined]
+
+
 def rows(app: FixtureApp) -> dict[str, tuple[object, ...]]:
     return {row[0]: row[1:] for row in app.snapshot()["workflows"]}  # type: ignore[attr-defined]
 
@@ -52,8 +57,10 @@ def test_validate_workflow_moves_from_system_to_validate(registered_app: Fixture
     before = app.snapshot()
 
     source = new_revision(app, "validate is a target")
-    assert "UPDATE workflows SET target = :target" in source
-    assert "is_task" not in source.split("def upgrade")[1].split("def downgrade")[0]  # still a task
+    # still a task: is_task is left as it is (None)
+    assert entries(source, "updated") == [
+        {"name": "validate_user", "target": "VALIDATE", "is_task": None, "description": None}
+    ]
     upgrade_then_in_sync(app)
     assert rows(app)["validate_user"] == ("VALIDATE", "Validate", True, None, USERS)
     downgrade_restores(app, before)
@@ -114,12 +121,22 @@ def test_retired_workflow_with_processes_is_soft_deleted_and_keeps_its_history(r
 def test_soft_deleted_workflow_declared_again_is_restored(registered_app: FixtureApp) -> None:
     app = registered_app
     app.query("UPDATE workflows SET deleted_at = '2025-06-01 12:34:56.789012+00' WHERE name = 'modify_user'")
+    app.query(
+        "INSERT INTO processes (workflow_id, last_status, is_task)"
+        " SELECT workflow_id, 'completed', false FROM workflows WHERE name = 'modify_user'"
+    )
+    workflow_id = app.query("SELECT workflow_id FROM workflows WHERE name = 'modify_user'")
     before = app.snapshot()
     source = new_revision(app, "restore")
-    assert "deleted_at = CAST(:deleted_at AS timestamptz)" in source
+    assert [entry["name"] for entry in entries(source, "added")] == ["modify_user"]
+    assert not re.search(r"\d{4}-\d{2}-\d{2} ", source.split('"""', 2)[2])  # no timestamp from this database
     upgrade_then_in_sync(app)
     assert rows(app)["modify_user"] == ("MODIFY", "Modify user", False, None, USERS)
-    downgrade_restores(app, before)
+    assert app.query("SELECT workflow_id FROM workflows WHERE name = 'modify_user'") == workflow_id  # the same row
+    # the downgrade retires it again: soft-deleted now (it has a process), history kept
+    app.run("db", "downgrade", "data@-1")
+    assert live(app.snapshot()) == live(before)
+    assert app.snapshot()["processes"] == before["processes"]
 
 
 def test_description_drift_only_with_the_option(registered_app: FixtureApp) -> None:
