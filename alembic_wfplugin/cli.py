@@ -8,6 +8,7 @@ the way ``alembic check`` does, and writes nothing.
 from __future__ import annotations
 
 import argparse
+import importlib.resources
 import os
 import sys
 from collections.abc import Sequence
@@ -58,9 +59,20 @@ def config(path: str, section: str, *, orchestrator_versions: bool) -> Config:
         # As orchestrator-core's `main.py db ...` does: its own schema revisions live in its package.
         locations = cfg.get_main_option("version_locations") or ""
         schema = compat.schema_versions_folder()
-        if schema not in locations.split():
+        if schema not in {_resolve(location) for location in locations.split()}:
             cfg.set_main_option("version_locations", f"{locations} {schema}".strip())
     return cfg
+
+
+def _resolve(location: str) -> str:
+    """A version location as a folder: ``package:path`` (alembic's package resource form) resolved."""
+    package, colon, path = location.partition(":")
+    if not colon or os.path.isabs(location):
+        return os.path.abspath(location)
+    try:
+        return os.path.abspath(str(importlib.resources.files(package).joinpath(path)))
+    except ModuleNotFoundError:
+        return location
 
 
 def drift(cfg: Config) -> list[WorkflowOp]:
