@@ -137,7 +137,3 @@ def report(ops: Sequence[WorkflowOp], out: TextIO) -> None:
             cells[1] = f"\033[{COLOURS[kind]}m{cells[1]}\033[0m"
         out.write("  " + "  ".join(cells) + f"  {why}".rstrip() + "\n")
     out.write('\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n')
-
-
-if __name__ == "__main__":
-    sys.exit(main())

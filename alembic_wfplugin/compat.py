@@ -21,6 +21,15 @@ def alembic_has_plugins() -> bool:
     return importlib.util.find_spec("alembic.runtime.plugins") is not None
 
 
+# orchestrator-core's top-level packages: 5.x's first, as a prefix of module paths in either release.
+ORCHESTRATOR_PACKAGES = ("orchestrator.core", "orchestrator")
+
+
+def is_orchestrator_module(module: str) -> bool:
+    """Whether ``module`` belongs to orchestrator-core itself (its own workflows, 4.x or 5.x)."""
+    return module == "orchestrator" or module.startswith("orchestrator.")
+
+
 @cache
 def orchestrator_package() -> str:
     """``"orchestrator.core"`` on orchestrator-core 5.x, ``"orchestrator"`` on 4.x."""

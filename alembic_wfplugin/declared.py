@@ -44,7 +44,7 @@ def declared_workflows(
         culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
         plain = read_from_source(module, lazy.function) if from_source else None
         if plain is not None:
-            declared[name] = DeclaredWorkflow(name=name, module=module, target=plain[0], description=plain[1])
+            declared[name] = DeclaredWorkflow(name, module, plain[0], plain[1], compat.is_orchestrator_module(module))
             continue
         try:
             workflow = lazy.instantiate()
@@ -61,6 +61,7 @@ def declared_workflows(
             module=module,
             target=str(getattr(target, "value", target)),
             description=getattr(workflow, "description", None) or "",
+            from_orchestrator_core=compat.is_orchestrator_module(module),
         )
     if problems:
         raise WorkflowPluginError(

@@ -110,7 +110,7 @@ def _guard_mass_removal(
 ) -> None:
     """Refuse to remove every application workflow when the code declares none: nearly always a missing
     ``import workflows``, not a decision."""
-    application_declared = [w for w in declared.values() if w.module.split(".")[0] != "orchestrator"]
+    application_declared = [w for w in declared.values() if not w.from_orchestrator_core]
     removed = list(retired)
     if application_declared or not removed or options.allow_removing_all:
         return

@@ -78,6 +78,7 @@ class DeclaredWorkflow:
     module: str  # absolute module path of the LazyWorkflowInstance, e.g. "workflows.user.create_user"
     target: str
     description: str  # the decorator's description; "" when not given (orchestrator-core 5.x style)
+    from_orchestrator_core: bool = False  # one of orchestrator-core's own (modify_note, task_*)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ import ast
 import importlib.util
 from pathlib import Path
 
+from alembic_wfplugin.compat import ORCHESTRATOR_PACKAGES
+
 # orchestrator-core's workflow decorators and the target each implies (None: the ``target`` argument)
 DECORATORS: dict[str, str | None] = {
     "workflow": None,
@@ -59,7 +61,7 @@ def _orchestrator_imports(tree: ast.Module) -> tuple[dict[str, str], str | None]
     for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or node.level or not node.module:
             continue
-        for prefix in ("orchestrator.core.", "orchestrator."):
+        for prefix in (f"{package}." for package in ORCHESTRATOR_PACKAGES):
             if node.module.startswith(prefix):
                 relative = node.module[len(prefix) :]
                 break
