@@ -23,7 +23,7 @@ define pytest
 	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(PYTEST_ARGS)
 endef
 
-.PHONY: venv test test-5.5 test-4.8 test-4.4 demo lint bench clean
+.PHONY: venv test test-5.5 test-4.8 test-4.4 demo lint bench mutants clean
 
 venv: .venv/.installed
 
@@ -54,6 +54,10 @@ demo: venv
 
 bench: venv
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python benchmarks/bench.py $(BENCH_ARGS)
+
+# Hand-made mutations of the plugin, each applied to a temporary copy; the named tests must fail.
+mutants: venv
+	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/mutants.py
 
 lint: venv
 	.venv/bin/ruff check .

@@ -8,6 +8,7 @@ the way ``alembic check`` does, and writes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.resources
 import os
 import sys
@@ -28,7 +29,8 @@ COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m alembic_wfplugin", description=__doc__.splitlines()[0])
+    summary = " ".join(__doc__.split("\n\n")[0].split())  # the whole first paragraph, not a cut-off line
+    parser = argparse.ArgumentParser(prog="python -m alembic_wfplugin", description=summary)
     commands = parser.add_subparsers(dest="command", required=True)
     diff = commands.add_parser("diff", help="show workflow registration drift; exit 1 on drift")
     diff.add_argument("-c", "--config", default="alembic.ini", help="alembic ini file (default: alembic.ini)")
@@ -40,8 +42,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        ops = drift(config(args.config, args.name, orchestrator_versions=not args.no_orchestrator_versions))
+        # stdout holds the report only: what importing the application and orchestrator-core prints
+        # (its log lines) goes to stderr, so `diff > report.txt` and pipes get the report alone.
+        with contextlib.redirect_stdout(sys.stderr):
+            ops = drift(config(args.config, args.name, orchestrator_versions=not args.no_orchestrator_versions))
     except CommandError as error:
+        if "Target database is not up to date" in str(error):
+            print(
+                "error: the database is not at the head revision, so autogenerate cannot compare it. Apply the "
+                "pending revisions first: PYTHONPATH=. python main.py db upgrade heads",
+                file=sys.stderr,
+            )
+            return ERROR
         print(f"error: {error}", file=sys.stderr)
         return ERROR
     except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back

@@ -115,7 +115,18 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
         and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)
     ):
         directives[:] = []
-        log.info("No changes in schema or workflow registration detected; no revision file written.")
+        compared = "schema or workflow registration" if _compares_schema(context) else "workflow registration"
+        log.info("No changes in %s detected; no revision file written.", compared)
+
+
+def _compares_schema(context: MigrationContext) -> bool:
+    """Whether alembic compared the schema in this run too (not a workflows-only run)."""
+    if context.opts.get("include_object") is no_schema_objects:
+        return False
+    plugins = context.opts.get("autogenerate_plugins")
+    if plugins is None:  # alembic's default: its own schema comparison
+        return True
+    return any(name.startswith("alembic.autogenerate") for name in plugins)
 
 
 def _after_env_hook(context: MigrationContext) -> None:

@@ -165,3 +165,18 @@ def test_non_postgresql_database_is_refused() -> None:
         context = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
         with pytest.raises(CommandError, match="'sqlite'"):
             compare.compare_workflows(AutogenContext(context), UpgradeOps())
+
+
+def test_operations_run_in_the_documented_order() -> None:
+    """retire, add, update, link, unlink (README, "How it decides")."""
+    from alembic_wfplugin.model import ColumnChange, LinkChange, WorkflowChanges, WorkflowSpec, WorkflowUpdate
+
+    spec = WorkflowSpec("w", "MODIFY", "W", False)
+    changes = WorkflowChanges(
+        made_live=(spec,),
+        retired=(spec,),
+        updated=(WorkflowUpdate("w", (ColumnChange("target", "CREATE", "MODIFY"),)),),
+        linked=(LinkChange("w", ("P",)),),
+        unlinked=(LinkChange("w", ("Q",)),),
+    )
+    assert [op.kind for op in compare.workflow_ops(changes)] == ["retire", "add", "update", "link", "unlink"]

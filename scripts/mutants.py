@@ -1,0 +1,98 @@
+"""``make mutants``: apply hand-made mutations of the plugin, one at a time, to a temporary copy of the
+repository, and require the tests named for each to fail. A mutation that survives means a rule no
+test holds. Not part of CI's default run (it runs the in-process suites once per mutation)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# (name, file, original text, mutated text, tests that must fail)
+MUTATIONS = [
+    (
+        "drop the is_task drift rule",
+        "alembic_wfplugin/diff.py",
+        "    if is_task_target(workflow.target) != row.is_task:",
+        "    if False:",
+        ["tests/test_diff.py", "tests/test_round_trip.py"],
+    ),
+    (
+        "the diff returns nothing",
+        "alembic_wfplugin/diff.py",
+        '    """``default_workflows``: orchestrator-core\'s DEFAULT_PRODUCT_WORKFLOWS (unless the options say)."""\n',
+        '    """``default_workflows``: orchestrator-core\'s DEFAULT_PRODUCT_WORKFLOWS (unless the options say)."""\n'
+        "    return WorkflowChanges()\n",
+        ["tests/test_diff.py", "tests/test_round_trip.py"],
+    ),
+    (
+        "add before retire",
+        "alembic_wfplugin/compare.py",
+        "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n"
+        "        *(AddWorkflowOp(spec) for spec in changes.made_live),\n",
+        "        *(AddWorkflowOp(spec) for spec in changes.made_live),\n"
+        "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n",
+        ["tests/test_plugin.py"],
+    ),
+    (
+        "a soft-deleted row is not brought back",
+        "alembic_wfplugin/render.py",
+        "ON CONFLICT (name) DO UPDATE\n",
+        "ON CONFLICT (name) DO NOTHING --\n",
+        ["tests/test_round_trip.py"],
+    ),
+    (
+        "new products are never linked",
+        "alembic_wfplugin/links.py",
+        "            if old and old <= linked:",
+        "            if False:",
+        ["tests/test_diff.py", "tests/test_round_trip.py"],
+    ),
+    (
+        "default workflows are linked like any other",
+        "alembic_wfplugin/links.py",
+        "        if name in default_workflows:",
+        "        if False:",
+        ["tests/test_diff.py", "tests/test_round_trip.py"],
+    ),
+    (
+        "products linked by hand are unlinked",
+        "alembic_wfplugin/diff.py",
+        "        have = {product.name for product in row.products} - by_hand",
+        "        have = {product.name for product in row.products}",
+        ["tests/test_diff.py", "tests/test_round_trip.py"],
+    ),
+]
+
+
+def main() -> int:
+    survivors = []
+    for name, path, original, mutated, tests in MUTATIONS:
+        with tempfile.TemporaryDirectory(prefix="wfplugin-mutant-") as tmp:
+            files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
+            for relative in files.stdout.split():
+                (Path(tmp) / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(REPO / relative, Path(tmp) / relative)
+            target = Path(tmp) / path
+            text = target.read_text()
+            assert text.count(original) == 1, f"{name}: the text to mutate is not (once) in {path}"
+            target.write_text(text.replace(original, mutated))
+            # PYTHONPATH puts the mutated copy before the editable install of the checkout
+            env = {**os.environ, "PYTHONPATH": tmp, "WFPLUGIN_ROUND_TRIP_EXAMPLES": "100"}
+            command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+            result = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True)
+            killed = result.returncode != 0
+            print(f"{'killed  ' if killed else 'SURVIVED'}  {name}  ({', '.join(tests)})", flush=True)
+            if not killed:
+                survivors.append(name)
+    print(f"{len(MUTATIONS) - len(survivors)} of {len(MUTATIONS)} mutations killed")
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
