@@ -29,6 +29,17 @@ TUTORIAL_WORKFLOWS = (
 )
 
 
+# Every workflows row with the names of the products it is linked to (the one copy of this query in the tests).
+WORKFLOW_ROWS = """
+SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,
+       coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}') AS products
+FROM workflows w
+LEFT JOIN products_workflows pw ON pw.workflow_id = w.workflow_id
+LEFT JOIN products p ON p.product_id = pw.product_id
+GROUP BY w.workflow_id ORDER BY w.name
+"""
+
+
 @dataclass(frozen=True)
 class WorkflowRow:
     target: str
@@ -145,16 +156,7 @@ class FixtureApp:
     def snapshot(self) -> dict[str, object]:
         """What a downgrade must restore exactly: workflow rows without ids and creation times (deleted_at
         to the microsecond), links by product name, process rows."""
-        workflows = self.query(
-            """
-            SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,
-                   coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')
-            FROM workflows w
-            LEFT JOIN products_workflows pw ON pw.workflow_id = w.workflow_id
-            LEFT JOIN products p ON p.product_id = pw.product_id
-            GROUP BY w.workflow_id ORDER BY w.name
-            """
-        )
+        workflows = self.query(WORKFLOW_ROWS)
         processes = self.query(
             "SELECT p.pid, w.name, p.last_status FROM processes p JOIN workflows w USING (workflow_id) ORDER BY p.pid"
         )
@@ -200,17 +202,7 @@ class FixtureApp:
 
     def workflows(self) -> dict[str, WorkflowRow]:
         """Every ``workflows`` row with the names of the products it is linked to."""
-        rows = self.query(
-            """
-            SELECT w.name, w.target, w.description, w.is_task, w.deleted_at IS NOT NULL AS deleted,
-                   coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')
-            FROM workflows w
-            LEFT JOIN products_workflows pw ON pw.workflow_id = w.workflow_id
-            LEFT JOIN products p ON p.product_id = pw.product_id
-            GROUP BY w.workflow_id
-            """
-        )
         return {
-            name: WorkflowRow(target, description, is_task, deleted, tuple(products))
-            for name, target, description, is_task, deleted, products in rows
+            name: WorkflowRow(target, description, is_task, deleted_at is not None, tuple(products))
+            for name, target, description, is_task, deleted_at, products in self.query(WORKFLOW_ROWS)
         }

@@ -36,6 +36,7 @@ from hypothesis.control import currently_in_test_context
 from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
 from tests import pgserver
+from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import run_rendered
 
 NAMES = ("create_alpha", "modify_alpha", "terminate_alpha", "validate_beta", "reconcile_beta", "task_gamma")
@@ -225,31 +226,19 @@ LiveRow = tuple[str, bool, str, frozenset[str]]  # target, is_task, description,
 
 
 def live_rows(connection: sa.Connection) -> dict[str, LiveRow]:
-    result = connection.execute(
-        sa.text(
-            "SELECT w.name, w.target, w.is_task, w.description,"
-            " coalesce(array_agg(p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
-            " FROM workflows w LEFT JOIN products_workflows USING (workflow_id)"
-            " LEFT JOIN products p USING (product_id) WHERE w.deleted_at IS NULL GROUP BY w.workflow_id"
-        )
-    )
     return {
         name: (target, is_task, description, frozenset(products))
-        for name, target, is_task, description, products in result
+        for name, target, description, is_task, deleted_at, products in connection.execute(sa.text(WORKFLOW_ROWS))
+        if deleted_at is None
     }
 
 
 def all_rows(connection: sa.Connection) -> dict[str, tuple[bool, str, frozenset[str]]]:
     """Every row, live or not: (soft-deleted, description, linked products)."""
-    result = connection.execute(
-        sa.text(
-            "SELECT w.name, w.deleted_at IS NOT NULL, w.description,"
-            " coalesce(array_agg(p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
-            " FROM workflows w LEFT JOIN products_workflows USING (workflow_id)"
-            " LEFT JOIN products p USING (product_id) GROUP BY w.workflow_id"
-        )
-    )
-    return {name: (deleted, description, frozenset(products)) for name, deleted, description, products in result}
+    return {
+        name: (deleted_at is not None, description, frozenset(products))
+        for name, _target, description, _is_task, deleted_at, products in connection.execute(sa.text(WORKFLOW_ROWS))
+    }
 
 
 def processes(connection: sa.Connection) -> list[tuple[Any, ...]]:
