@@ -64,7 +64,7 @@ def diff_workflows(
                     links=links,
                     kept_links=tuple(sorted(by_hand)),
                     overwrite_description=bool(options.compare_descriptions and stated_description(workflow, options)),
-                    reason=f"declared in {workflow.module.replace('.', '/')}.py, {state}; linked to {why_links}",
+                    reason=f"declared in {workflow.module.replace('.', '/')}.py, {state}; links: {why_links}",
                 )
             )
             continue
@@ -75,9 +75,9 @@ def diff_workflows(
         have = {product.name for product in row.products} - by_hand
         product_type = _product_type_of(row)
         if wanted - have:
-            linked.append(LinkChange(name, tuple(sorted(wanted - have)), product_type, why_links))
+            linked.append(LinkChange(name, tuple(sorted(wanted - have)), product_type, f"links: {why_links}"))
         if have - wanted:
-            unlinked.append(LinkChange(name, tuple(sorted(have - wanted)), product_type, why_links))
+            unlinked.append(LinkChange(name, tuple(sorted(have - wanted)), product_type, f"links: {why_links}"))
     return WorkflowChanges(
         made_live=tuple(sorted(made_live, key=lambda spec: spec.sort_key)),
         retired=tuple(sorted(retired, key=lambda spec: spec.sort_key)),

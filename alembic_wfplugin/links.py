@@ -58,28 +58,26 @@ def decide_links(
         row = rows.get(name)
         linked = frozenset() if row is None or row.deleted else frozenset(p.name for p in row.products) - by_hand
         if name in default_workflows:
-            decided[name] = Decision(Links(every_product=True), "a default product workflow: every product")
+            decided[name] = Decision(Links(every_product=True), "every product (a default product workflow)")
         elif name in options.product_types:
-            selectors = options.product_types[name]
-            decided[name] = Decision(Links(selectors=selectors), f"{PREFIX}product_types: {Links(selectors=selectors)}")
+            mapped = Links(selectors=options.product_types[name])
+            decided[name] = Decision(mapped, f"{mapped} ({PREFIX}product_types)")
         elif linked:
             current[name] = linked
         elif workflow.target == "SYSTEM":
-            decided[name] = Decision(Links(), "target SYSTEM: a task, linked to no product")
+            decided[name] = Decision(Links(), "none (target SYSTEM: a task)")
         elif (product_type := infer_product_type(workflow, product_types)) is not None:
-            selector = ProductSelector(product_type)
-            decided[name] = Decision(
-                Links(selectors=(selector,)), f"product type {product_type} inferred from the code"
-            )
+            inferred = Links(selectors=(ProductSelector(product_type),))
+            decided[name] = Decision(inferred, f"every {product_type} product (inferred from the code)")
         else:
             unresolved.append(_unresolved_line(workflow, product_types))
 
     adopted = _new_products_adopted(current, managed) if options.link_new_products else {}
     for name, linked in current.items():
-        if adopted.get(name):
-            reason = f"linked to every established product of the type of new product(s) {', '.join(adopted[name])}"
-        else:
-            reason = "its links stay as they are"
+        new = ", ".join(sorted(adopted.get(name, ())))
+        reason = (
+            f"as they are, plus new {new} (linked to every established product of its type)" if new else "as they are"
+        )
         decided[name] = Decision(Links(products=tuple(sorted(linked | adopted.get(name, frozenset())))), reason)
     return decided, unresolved
 

@@ -28,6 +28,17 @@ def test_product_types_accept_a_type_a_tagged_type_or_a_list() -> None:
     assert options.import_modules == ("workflows",)
 
 
+def test_an_empty_list_maps_a_workflow_to_no_product() -> None:
+    assert Options.from_context_opts({"wfplugin_product_types": {"a": []}}).product_types == {"a": ()}
+
+
+def test_options_not_given_keep_their_defaults() -> None:
+    options = Options.from_context_opts({"wfplugin_products_linked_by_hand": "User legacy"})
+    assert options.products_linked_by_hand == ("User legacy",)
+    assert options.link_new_products is True
+    assert options.default_product_workflows is None
+
+
 def test_misspelled_option_names_the_likely_one() -> None:
     with pytest.raises(WorkflowPluginError, match=r"wfplugin_product_type \(did you mean wfplugin_product_types\?\)"):
         Options.from_context_opts({"wfplugin_product_type": {}})
@@ -38,8 +49,12 @@ def test_misspelled_option_names_the_likely_one() -> None:
     [
         {"wfplugin_product_types": ["User"]},
         {"wfplugin_product_types": {"a": ""}},
-        {"wfplugin_product_types": {"a": []}},
+        {"wfplugin_product_types": {"a": [3]}},
+        {"wfplugin_product_types": {"a": ":TAG"}},
         {"wfplugin_descriptions": {"a": 3}},
+        {"wfplugin_products_linked_by_hand": [""]},
+        {"wfplugin_default_product_workflows": 3},
+        {"wfplugin_link_new_products": None},
         {"wfplugin_read_workflows": "ast"},
         {"wfplugin_compare_descriptions": "yes"},
     ],
