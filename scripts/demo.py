@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 
 

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from alembic_wfplugin import compat
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"

@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 
 from alembic_wfplugin import compare
 from alembic_wfplugin.errors import WorkflowPluginError
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import FixtureApp
 
 

@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from alembic_wfplugin import compat
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import REPO, FixtureApp
 
 WORKFLOWS = {
@@ -91,7 +91,7 @@ def test_embedded_server_stops_and_leaves_no_process(tmp_path: object) -> None:
         pytest.skip("uses the user's own server; the embedded one is not started")
     script = textwrap.dedent(
         """
-        from tests import pgserver
+        from alembic_wfplugin import pgserver
         with pgserver.running() as cluster:
             cluster.create_database("probe")
             print(cluster._server.get_pid(), cluster._workdir)

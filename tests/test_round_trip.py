@@ -35,7 +35,7 @@ from hypothesis.control import currently_in_test_context
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import run_rendered
 

