@@ -20,6 +20,7 @@ from alembic.autogenerate.api import RevisionContext
 from alembic.config import Config
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
@@ -67,13 +68,6 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
         with contextlib.redirect_stdout(sys.stderr):
             script = drift(config(path, section, orchestrator_versions=orchestrator_versions))
     except CommandError as error:
-        if "Target database is not up to date" in str(error):
-            print(
-                "error: the database is not at the head revision, so autogenerate cannot compare it. Apply the "
-                "pending revisions first: PYTHONPATH=. python main.py db upgrade heads",
-                file=sys.stderr,
-            )
-            return ERROR
         print(f"error: {error}", file=sys.stderr)
         return ERROR
     except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back
@@ -163,7 +157,13 @@ def drift(cfg: Config) -> MigrationScript:
         },
     )
 
-    def retrieve_migrations(rev: object, context: object) -> list[object]:
+    def retrieve_migrations(rev: object, context: MigrationContext) -> list[object]:
+        pending = pending_revisions(script_directory, context.get_current_heads())
+        if pending:
+            raise CommandError(
+                f"The database is not at the head revision; pending: {', '.join(pending)}. Autogenerate compares "
+                "against a database at head: apply them first with PYTHONPATH=. python main.py db upgrade heads"
+            )
         revision_context.run_autogenerate(rev, context)  # type: ignore[arg-type]
         return []
 
@@ -177,6 +177,12 @@ def drift(cfg: Config) -> MigrationScript:
     ):
         script_directory.run_env()
     return revision_context.generated_revisions[-1]
+
+
+def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str]) -> list[str]:
+    """The revisions between the database's current heads and the scripts' heads, oldest first."""
+    scripts = script_directory.iterate_revisions("heads", tuple(current) or "base")
+    return [script.revision for script in reversed(list(scripts)) if script.revision not in current]
 
 
 def workflow_ops(script: MigrationScript) -> list[WorkflowOp]:
