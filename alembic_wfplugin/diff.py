@@ -15,6 +15,7 @@ from alembic_wfplugin.model import (
     LinkChange,
     Links,
     Product,
+    ProductIndex,
     ProductSelector,
     WorkflowChanges,
     WorkflowSpec,
@@ -48,7 +49,7 @@ def diff_workflows(
     _guard_mass_removal(declared, retired, options)
 
     by_hand = frozenset(options.products_linked_by_hand)
-    managed = [product for product in database.products if product.name not in by_hand]
+    managed = ProductIndex(product for product in database.products if product.name not in by_hand)
     made_live, updated, linked, unlinked = [], [], [], []
     for name, workflow in sorted(declared.items()):
         links, why_links = decisions[name].links, decisions[name].reason

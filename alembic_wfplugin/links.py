@@ -90,15 +90,16 @@ def _new_products_adopted(
     of_type: dict[str, list[Product]] = defaultdict(list)
     for product in products:
         of_type[product.product_type].append(product)
-    adopted: dict[str, frozenset[str]] = {}
-    for name, linked in current.items():
-        new = set()
-        for group in of_type.values():
-            old = {product.name for product in group if product.name in established}
-            if old and old <= linked:
-                new |= {product.name for product in group} - old
-        adopted[name] = frozenset(new)
-    return adopted
+    # only product types that have both established and new products can adopt anything
+    adoptable = []
+    for group in of_type.values():
+        old = frozenset(product.name for product in group if product.name in established)
+        new = frozenset(product.name for product in group) - old
+        if old and new:
+            adoptable.append((old, new))
+    return {
+        name: frozenset().union(*(new for old, new in adoptable if old <= linked)) for name, linked in current.items()
+    }
 
 
 def normalise(text: str) -> str:

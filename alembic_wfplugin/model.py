@@ -39,6 +39,24 @@ class Product:
     tag: str
 
 
+class ProductIndex:
+    """Products by name and by product type, built once: resolving links is then linear in the result."""
+
+    def __init__(self, products: Iterable[Product]) -> None:
+        self.products = tuple(products)
+        self.names = frozenset(product.name for product in self.products)
+        self._by_type: dict[str, list[Product]] = {}
+        for product in self.products:
+            self._by_type.setdefault(product.product_type, []).append(product)
+
+    def of_type(self, product_type: str) -> list[Product]:
+        return self._by_type.get(product_type, [])
+
+    @property
+    def product_types(self) -> frozenset[str]:
+        return frozenset(self._by_type)
+
+
 @dataclass(frozen=True)
 class Links:
     """The products a workflow is linked to, stated so that it means the same on every database: every
@@ -54,15 +72,16 @@ class Links:
             return "every product"
         return ", ".join([str(selector) for selector in self.selectors] + list(self.products)) or "no products"
 
-    def resolve(self, products: Iterable[Product]) -> frozenset[str]:
-        """The names of the products these links pick among ``products``."""
-        return frozenset(
-            product.name
-            for product in products
-            if self.every_product
-            or product.name in self.products
-            or any(selector.selects(product) for selector in self.selectors)
-        )
+    def resolve(self, products: Iterable[Product] | ProductIndex) -> frozenset[str]:
+        """The names of the products these links pick among ``products`` (index them once with
+        ``ProductIndex`` when resolving many links against the same products)."""
+        index = products if isinstance(products, ProductIndex) else ProductIndex(products)
+        if self.every_product:
+            return index.names
+        picked = {name for name in self.products if name in index.names}
+        for selector in self.selectors:
+            picked.update(p.name for p in index.of_type(selector.product_type) if selector.selects(p))
+        return frozenset(picked)
 
     @property
     def product_type(self) -> str:
