@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return ERROR
+    except Exception as error:  # the embedded server failed to start, say: an error (2), never "drift" (1)
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return ERROR
 
 
 def run_report(path: str, section: str, orchestrator_versions: bool, *, show_revision: bool = False) -> int:

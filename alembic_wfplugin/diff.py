@@ -208,6 +208,11 @@ def _check_options(declared: Mapping[str, DeclaredWorkflow], database: DatabaseS
                 f"{PREFIX}{option} names workflow {name!r}, which no LazyWorkflowInstance declares"
                 f"{did_you_mean(name, declared)} (a typo, or a workflow that was removed?)"
             )
+    for name in sorted(set(options.default_product_workflows or ()) & set(options.product_types)):
+        problems.append(
+            f"workflow {name!r} is both in {PREFIX}default_product_workflows (every product) and in "
+            f"{PREFIX}product_types: name it in one of them"
+        )
     product_names = {product.name for product in database.products}
     for name in sorted(set(options.products_linked_by_hand) - product_names):
         problems.append(

@@ -122,15 +122,17 @@ def stop_if(condition: str, message: str) -> str:
 ADD_COMMENT = """\
 # Workflows the code declares, made live whatever their row's state in this database: inserted, or a
 # soft-deleted row brought back (its workflow_id, processes and description kept); then linked to
-# exactly the products named below, picked when the revision runs. Links to products in
-# "kept_links" (wfplugin_products_linked_by_hand) are left as they are."""
+# exactly the products named below, picked when the revision runs (every product; every product of
+# "product_types"; of "tagged_product_types" with the tag at the same position in "tags"; "products"
+# by name). Links to products in "kept_links" (wfplugin_products_linked_by_hand) are left as they are."""
 
 LACKING_PRODUCTS = """
 SELECT 'product type ' || wanted FROM unnest(CAST(:product_types AS text[])) AS wanted
 WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_type = wanted)
 UNION ALL
-SELECT 'product type:tag ' || wanted FROM unnest(CAST(:product_tags AS text[])) AS wanted
-WHERE NOT EXISTS (SELECT 1 FROM products WHERE product_type || ':' || tag = wanted)
+SELECT 'product type ' || wanted.product_type || ' with tag ' || wanted.tag
+FROM unnest(CAST(:tagged_product_types AS text[]), CAST(:tags AS text[])) AS wanted (product_type, tag)
+WHERE NOT EXISTS (SELECT 1 FROM products AS p WHERE p.product_type = wanted.product_type AND p.tag = wanted.tag)
 UNION ALL
 SELECT 'product ' || wanted FROM unnest(CAST(:products AS text[])) AS wanted
 WHERE NOT EXISTS (SELECT 1 FROM products WHERE name = wanted)
@@ -157,7 +159,9 @@ WHERE w.name = :name AND p.name <> ALL(CAST(:kept_links AS text[]))
 AND (
 :every_product
 OR p.product_type = ANY(CAST(:product_types AS text[]))
-OR p.product_type || ':' || p.tag = ANY(CAST(:product_tags AS text[]))
+OR (p.product_type, p.tag) IN (
+SELECT * FROM unnest(CAST(:tagged_product_types AS text[]), CAST(:tags AS text[]))
+)
 OR p.name = ANY(CAST(:products AS text[]))
 )
 ON CONFLICT DO NOTHING
@@ -175,7 +179,9 @@ def add_entry(spec: WorkflowSpec) -> str:
             "overwrite_description": spec.overwrite_description,
             "every_product": links.every_product,
             "product_types": [s.product_type for s in links.selectors if s.tag is None],
-            "product_tags": [str(s) for s in links.selectors if s.tag is not None],
+            # each product type here with the tag at the same position
+            "tagged_product_types": [s.product_type for s in links.selectors if s.tag is not None],
+            "tags": [s.tag for s in links.selectors if s.tag is not None],
             "products": list(links.products),
             "kept_links": list(spec.kept_links),
         }

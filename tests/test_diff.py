@@ -903,3 +903,20 @@ def test_product_types_mapping_to_no_product_removes_every_link() -> None:
     new = registered_code(declared("modify_user_extra", "workflows.user.modify_user_extra", "MODIFY"))
     made, _ = settle(new, registered_database(), Options(product_types={"modify_user_extra": ()}))
     assert made.made_live == (WorkflowSpec("modify_user_extra", "MODIFY", "Modify user extra", False, Links()),)
+
+
+def test_a_default_workflow_that_is_also_mapped_is_an_error() -> None:
+    options = Options(default_product_workflows=("modify_note",), product_types={"modify_note": ()})
+    with pytest.raises(WorkflowPluginError, match="'modify_note' is both in wfplugin_default_product_workflows"):
+        diff_workflows(registered_code(), registered_database(), options)
+
+
+def test_a_workflow_linked_only_to_products_linked_by_hand_keeps_its_links() -> None:
+    """Rule 3, not rule 4: it is not linked to every product of its inferred type."""
+    legacy = Product("User legacy", "User", "USER_OLD")
+    database = registered_database()
+    row = DefinedWorkflow("migrate_user", "MODIFY", "m", False, products=(legacy,))
+    database = DatabaseState({**database.workflows, "migrate_user": row}, (*database.products, legacy))
+    code = registered_code(DeclaredWorkflow("migrate_user", "workflows.user.migrate_user", "MODIFY", ""))
+    changes = diff_workflows(code, database, Options(products_linked_by_hand=("User legacy",)))
+    assert [link.workflow for link in changes.linked] == []
