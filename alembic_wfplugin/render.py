@@ -207,7 +207,9 @@ def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
         + _indent("result = " + execute(LACKING_PRODUCTS, "workflow"))
         + "\n"
         + INDENT
-        + "lacking += [f\"{workflow['name']}: {wanted}\" for wanted in result.scalars()]",
+        + "for wanted in result.scalars():\n"
+        + INDENT * 2
+        + "lacking.append(f\"{workflow['name']}: {wanted}\")",
         stop_if(
             "lacking",
             '"Workflows cannot be linked as the code says; this database has no product of "\n'

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from alembic_wfplugin import compat
-from alembic_wfplugin import pgserver
+from alembic_wfplugin import compat, pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"

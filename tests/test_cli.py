@@ -6,9 +6,18 @@ import io
 import re
 import sys
 
+import pytest
+
 from alembic_wfplugin.cli import report
-from alembic_wfplugin.model import ColumnChange, ProductSelector, WorkflowSpec
-from alembic_wfplugin.ops import CreateWorkflowOp, LinkProductsOp, UpdateWorkflowOp
+from alembic_wfplugin.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.ops import (
+    AddWorkflowOp,
+    LinkProductsOp,
+    RetireWorkflowOp,
+    UnlinkProductsOp,
+    UpdateWorkflowOp,
+    WorkflowOp,
+)
 from tests.fixture_app import FixtureApp
 
 
@@ -18,22 +27,58 @@ def diff(app: FixtureApp) -> tuple[int, str]:
 
 
 def test_drift_is_a_table_with_reasons_and_exit_1_then_exit_0_in_sync(app: FixtureApp) -> None:
+    files, database = app.revision_files(), app.snapshot()
     code, output = diff(app)
     assert code == 1, output
     assert re.search(r"Workflow registration drift: \d+ changes", output)
     line = next(line for line in output.splitlines() if line.strip().startswith("create_user "))
     assert line.split()[:4] == ["create_user", "add", "CREATE", "User"]
-    assert "declared in workflows/user/create_user.py, not in the database" in line
+    assert "declared in workflows/user/create_user.py, no row; links: every User product" in line
     assert "\033[" not in output  # no colour outside a terminal
-    assert app.revision_files() == app.revision_files()
+    assert app.revision_files() == files  # diff writes no revision file ...
+    assert app.snapshot() == database  # ... and changes nothing in the database
 
-    files = app.revision_files()
     app.autogenerate("register")
     app.upgrade()
     code, output = diff(app)
     assert code == 0, output
     assert "in sync" in output
     assert len(app.revision_files()) == len(files) + 1  # diff itself wrote nothing
+
+
+def test_stdout_holds_the_report_only(app: FixtureApp) -> None:
+    result = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
+    assert result.returncode == 1
+    assert result.stdout.startswith("Workflow registration drift: ")
+    assert "Starting the orchestrator" not in result.stdout  # orchestrator-core's log lines ...
+    assert "Starting the orchestrator" in result.stderr  # ... go to stderr
+
+
+def test_help_shows_whole_sentences(app: FixtureApp) -> None:
+    result = app.run_command([sys.executable, "-m", "alembic_wfplugin", "--help"])
+    text = " ".join(result.stdout.split())
+    assert "as a table for people and CI logs. Exit status: 0 in sync, 1 drift, 2 error." in text
+
+
+def test_a_database_not_at_head_names_the_pending_revision_and_the_command(registered_app: FixtureApp) -> None:
+    before = registered_app.revision_files()
+    registered_app.run("db", "revision", "-m", "by hand")  # not applied
+    (new,) = registered_app.revision_files() - before
+    pending = new.name.split("_")[1]
+    code, output = diff(registered_app)
+    assert code == 2
+    assert f"pending: {pending}" in output
+    assert "python main.py db upgrade heads" in output
+
+
+def test_a_section_listing_orchestrator_cores_revisions_does_not_get_them_twice(app: FixtureApp) -> None:
+    from alembic_wfplugin import cli, compat
+
+    ini = str(app.directory / "alembic.ini")
+    standalone = cli.config(ini, "standalone", orchestrator_versions=True).get_main_option("version_locations")
+    assert standalone is not None and compat.schema_versions_folder() not in standalone.split()
+    plain = cli.config(ini, "alembic", orchestrator_versions=True).get_main_option("version_locations")
+    assert plain is not None and compat.schema_versions_folder() in plain.split()
 
 
 def test_error_exits_2_with_the_message(app: FixtureApp) -> None:
@@ -44,19 +89,92 @@ def test_error_exits_2_with_the_message(app: FixtureApp) -> None:
     assert "Traceback" not in output
 
 
+def columns(lines: list[str]) -> list[list[str]]:
+    """The report's table cut into its columns at the header's column starts."""
+    header = lines[2]
+    starts = [header.index(title) for title in ("workflow", "change", "target", "products", "why")]
+    return [
+        [line[start:end].strip() for start, end in zip(starts, [*starts[1:], None], strict=True)]
+        for line in lines[2 : lines.index("", 2)]
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def every_change_kind() -> list[WorkflowOp]:
+    add = AddWorkflowOp(
+        WorkflowSpec(
+            "create_port",
+            "CREATE",
+            "Create port",
+            False,
+            Links(selectors=(ProductSelector("Port"),), products=("Cable",)),
+            reason="declared in workflows/port/create_port.py, not in the database",
+        )
+    )
+    retire = RetireWorkflowOp(
+        WorkflowSpec("create_old", "CREATE", "Old", False, Links(products=("Port 1G",)), reason="not declared")
+    )
+    update = UpdateWorkflowOp(
+        "validate_port",
+        [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)],
+        reason="target is 'SYSTEM' ...",
+    )
+    link = LinkProductsOp("modify_port", ["Port 10G", "Port 1G"], reason="products added after ...")
+    unlink = UnlinkProductsOp("terminate_port", ["Port 1G"], reason="product removed ...")
+    return [add, retire, update, link, unlink]
+
+
 def test_report_shows_every_change_kind() -> None:
     out = io.StringIO()
-    create = CreateWorkflowOp(WorkflowSpec("create_port", "CREATE", "Create port", False, (ProductSelector("Port"),)))
-    create.reason = "declared in workflows/port/create_port.py, not in the database"
-    update = UpdateWorkflowOp(
-        "validate_port", [ColumnChange("target", "SYSTEM", "VALIDATE")], reason="target is 'SYSTEM' ..."
-    )
-    report([create, update, LinkProductsOp("create_port", ["Port 10G"], reason="products added after ...")], out)
+    report(every_change_kind(), out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Workflow registration drift: 3 changes"
-    assert [line.split()[:2] for line in lines[3:6]] == [
-        ["create_port", "add"],
-        ["validate_port", "update"],
-        ["create_port", "link"],
+    assert lines[0] == "Workflow registration drift: 5 changes"
+    assert lines[1] == ""
+    assert columns(lines) == [
+        ["workflow", "change", "target", "products", "why"],
+        [
+            "create_port",
+            "add",
+            "CREATE",
+            "Port, Cable",
+            "declared in workflows/port/create_port.py, not in the database",
+        ],
+        ["create_old", "retire", "CREATE", "Port 1G", "not declared"],
+        [
+            "validate_port",
+            "update",
+            "target 'SYSTEM' -> 'VALIDATE', is_task False -> True",
+            "",
+            "target is 'SYSTEM' ...",
+        ],
+        ["modify_port", "link", "", "Port 10G, Port 1G", "products added after ..."],
+        ["terminate_port", "unlink", "", "Port 1G", "product removed ..."],
     ]
-    assert "SYSTEM -> VALIDATE" in lines[4]
+    assert lines[-2:] == [
+        "",
+        'Write the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."',
+    ]
+    assert all(line == line.rstrip() for line in lines)
+    assert "\033[" not in out.getvalue()
+
+
+def test_report_colours_the_change_in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    out = Terminal()
+    report(every_change_kind(), out)
+    coloured = re.findall(r"\033\[(\d+)m(\w+) *\033\[0m", out.getvalue())
+    assert coloured == [("32", "add"), ("31", "retire"), ("33", "update"), ("36", "link"), ("35", "unlink")]
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = Terminal()
+    report(every_change_kind(), out)
+    assert "\033[" not in out.getvalue()
+
+
+def test_report_in_sync() -> None:
+    out = io.StringIO()
+    report([], out)
+    assert out.getvalue() == "Workflow registration is in sync with the database.\n"

@@ -9,8 +9,7 @@ import textwrap
 import psutil
 import pytest
 
-from alembic_wfplugin import compat
-from alembic_wfplugin import pgserver
+from alembic_wfplugin import compat, pgserver
 from tests.fixture_app import REPO, FixtureApp
 
 WORKFLOWS = {

@@ -1,28 +1,35 @@
-"""Rendering: valid, ruff-formatted Python that calls orchestrator-core's helpers, whatever the strings,
-and that writes exactly the rows it describes when run against a real database."""
+"""Rendering: valid, ruff-formatted plain-SQL Python (``op``, ``sa`` and builtins only) whatever the strings,
+that writes exactly the rows it describes when run against a real database, and stops with a clear error
+where it cannot."""
 
 from __future__ import annotations
 
 import ast
+import builtins
+import io
+import re
 import shutil
 import subprocess
+import tokenize
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import render_python_code
 from alembic.operations.ops import UpgradeOps
 
-from alembic_wfplugin.model import ColumnChange, ProductSelector, WorkflowSpec
+from alembic_wfplugin.model import ColumnChange, Links, ProductSelector, WorkflowSpec
 from alembic_wfplugin.ops import (
-    CreateWorkflowOp,
-    DeleteWorkflowOp,
+    AddWorkflowOp,
     LinkProductsOp,
+    RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
+    WorkflowOp,
     WorkflowOps,
 )
 from alembic_wfplugin.render import py_str
-from tests.revision_code import as_function, run_rendered
+from tests.fixture_app import WORKFLOW_ROWS
+from tests.revision_code import GENERATED_CALLS, as_function, free_names, run_rendered
 
 HOSTILE = [
     "it's",
@@ -35,6 +42,16 @@ HOSTILE = [
     "Überprüfung – ünïcödé ✓ 日本語",  # noqa: RUF001
     "nul\x00 and bell\x07 and del\x7f and nbsp\xa0 and ls\u2028",
     "x" * 4000,
+]
+# Line breaks of every kind Python or str.splitlines() knows, and other control characters: none may end a
+# comment early.
+HOSTILE_REASONS = [
+    *HOSTILE,
+    "ends in a backslash \\",
+    "\r\nwindows\r\nlines\r\n",
+    "form\x0cfeed, vtab\x0b, fs\x1c gs\x1d rs\x1e nel\x85 ps\u2029 esc\x1b[31m",
+    "\n    x = 1  # looks like code",
+    "\"\"\"\nclosing a string that is not open\n'''",
 ]
 
 
@@ -55,15 +72,46 @@ def test_py_str_is_a_literal_of_exactly_the_text_and_ruff_stable(text: str) -> N
     assert ruff_formatted(source) == source
 
 
+USER, USER_EXT, USER_GROUP = ProductSelector("User"), ProductSelector("User", "USER_EXT"), ProductSelector("UserGroup")
 SPECS = [
-    WorkflowSpec("create_user", "CREATE", "Create user", False, (ProductSelector("User"),)),
-    WorkflowSpec("modify_ext", "MODIFY", HOSTILE[3], False, (ProductSelector("User", "USER_EXT"),)),
-    WorkflowSpec("task_y", "SYSTEM", HOSTILE[5], True),
-    WorkflowSpec("validate_z", "VALIDATE", "V", True, (ProductSelector("User"), ProductSelector("UserGroup"))),
-    WorkflowSpec("modify_some", "MODIFY", "Some", False, (ProductSelector("UserGroup"),), ("User internal",)),
-    WorkflowSpec("system_not_task", "SYSTEM", HOSTILE[6], False),
+    WorkflowSpec("create_user", "CREATE", "Create user", False, Links(selectors=(USER,)), reason="declared"),
+    WorkflowSpec("modify_ext", "MODIFY", HOSTILE[3], False, Links(selectors=(USER_EXT,)), reason=HOSTILE[5]),
+    WorkflowSpec("task_y", "SYSTEM", HOSTILE[5], True, reason=HOSTILE[8]),
+    WorkflowSpec("validate_z", "VALIDATE", "V", True, Links(selectors=(USER, USER_GROUP)), reason=HOSTILE[3]),
+    WorkflowSpec(
+        "modify_some",
+        "MODIFY",
+        "Some",
+        False,
+        Links(selectors=(USER_GROUP,), products=("User internal",)),
+        reason=HOSTILE[4],
+    ),
+    WorkflowSpec("system_not_task", "SYSTEM", HOSTILE[6], False, reason=HOSTILE[6]),
     # PostgreSQL text cannot hold NUL, so strings that reach the database are hostile without it
-    WorkflowSpec("only_named", "MODIFY", HOSTILE[8].replace("\x00", ""), False, (), ("User external", "User internal")),
+    WorkflowSpec(
+        "only_named",
+        "MODIFY",
+        HOSTILE[8].replace("\x00", ""),
+        False,
+        Links(products=("User external", "User internal")),
+        reason=HOSTILE[7],
+    ),
+    WorkflowSpec("modify_every", "MODIFY", HOSTILE[0], False, Links(every_product=True), reason=HOSTILE[9]),
+]
+# Every kind of change, twice where a kind could mix its entries up, with hostile names and reasons.
+ALL_KINDS: list[WorkflowOp] = [
+    RetireWorkflowOp(SPECS[0]),
+    RetireWorkflowOp(SPECS[1]),
+    *(AddWorkflowOp(spec) for spec in SPECS),
+    AddWorkflowOp(WorkflowSpec(HOSTILE[5], "MODIFY", "d", False, kept_links=(HOSTILE[1],), overwrite_description=True)),
+    UpdateWorkflowOp(
+        "x", [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)], reason=HOSTILE[5]
+    ),
+    UpdateWorkflowOp(HOSTILE[2], [ColumnChange("description", "a", HOSTILE[4])], reason=HOSTILE_REASONS[12]),
+    LinkProductsOp("a", ["User internal"], reason=HOSTILE_REASONS[11]),
+    LinkProductsOp(HOSTILE[6], [HOSTILE[7], HOSTILE[0]], reason=HOSTILE_REASONS[10]),
+    UnlinkProductsOp("a", ["User external", HOSTILE[1]], reason=HOSTILE_REASONS[13]),
+    UnlinkProductsOp("b", ["User Group"], reason=HOSTILE_REASONS[14]),
 ]
 
 
@@ -71,105 +119,247 @@ def body(ops: WorkflowOps) -> str:
     return render_python_code(UpgradeOps(ops=[ops]))
 
 
-def test_rendered_operations_are_valid_ruff_formatted_python_with_only_expected_calls() -> None:
-    ops = WorkflowOps(
-        [
-            DeleteWorkflowOp(SPECS[0]),
-            DeleteWorkflowOp(SPECS[1]),
-            *(CreateWorkflowOp(spec) for spec in SPECS),
-            CreateWorkflowOp(SPECS[3], restore=True),
-            UpdateWorkflowOp("x", [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)]),
-            UpdateWorkflowOp("y", [ColumnChange("deleted_at", None, "2026-01-01T00:00:00+00:00")]),
-            UpdateWorkflowOp("z", [ColumnChange("description", "a", HOSTILE[4])]),
-            LinkProductsOp("a", ["User internal"]),
-            UnlinkProductsOp("a", ["User external", HOSTILE[1]]),
-        ]
-    )
-    source = as_function(body(ops))
-    for line_length in (79, 88, 100, 120):  # whatever the project's setting
-        assert ruff_formatted(source, line_length) == source
+def comments(source: str) -> list[tokenize.TokenInfo]:
+    return [token for token in tokenize.generate_tokens(io.StringIO(source).readline) if token.type == tokenize.COMMENT]
+
+
+def shown(comment: str) -> str:
+    """What a ``# reason`` comment shows, its escapes read back."""
+    assert comment.startswith("# ")
+    text = comment[2:]
+    return str(ast.literal_eval('"' + text.replace('"', '\\"') + '"'))
+
+
+def entries(tree: ast.AST) -> dict[str, int]:
+    """The number of entries in each list the rendered code names (retired, added, ...)."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.List) and node.value.elts:
+            (target,) = node.targets
+            assert isinstance(target, ast.Name)
+            assert all(isinstance(entry, ast.Dict) for entry in node.value.elts)
+            counts[target.id] = counts.get(target.id, 0) + len(node.value.elts)
+    return counts
+
+
+@pytest.mark.parametrize("line_length", [79, 88, 100, 120])
+def test_rendered_operations_are_ruff_formatted_whatever_the_line_length(line_length: int) -> None:
+    source = as_function(body(WorkflowOps(ALL_KINDS)))
+    assert ruff_formatted(source, line_length) == source
+
+
+def test_rendered_operations_are_valid_python_with_only_expected_calls() -> None:
+    source = as_function(body(WorkflowOps(ALL_KINDS)))
+    compile(source, "<revision>", "exec")
     tree = ast.parse(source)
     calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    assert calls == {"op.get_bind", "create_workflow", "create_task", "conn.execute", "sa.text"}
-    # every string from the specs is present byte for byte as a literal
+    assert calls == GENERATED_CALLS
+    assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    assert free_names(tree) <= {"op", "sa"} | set(dir(builtins))
+    # every string from the operations is present byte for byte as a literal
     literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
     for spec in SPECS:
         assert spec.name in literals and spec.description in literals
+    for text in (HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[4], HOSTILE[5], HOSTILE[6], HOSTILE[7]):
+        assert text in literals
+    # one dict per operation, under its kind's list: no reason broke out of its comment into code
+    assert entries(tree) == {"retired": 2, "added": len(SPECS) + 1, "updated": 2, "linked": 2, "unlinked": 2}
 
 
-def test_reverse_of_create_is_delete_and_back() -> None:
-    ops = WorkflowOps([DeleteWorkflowOp(SPECS[0]), CreateWorkflowOp(SPECS[2])])
+def test_reasons_show_escaped_in_one_comment_line_each() -> None:
+    ops = WorkflowOps(
+        [
+            *(
+                UpdateWorkflowOp(f"w{i}", [ColumnChange("target", "A", "B")], reason=r)
+                for i, r in enumerate(HOSTILE_REASONS)
+            ),
+            *(LinkProductsOp(reason, ["p"], reason=reason) for reason in HOSTILE_REASONS),  # hostile names too
+        ]
+    )
+    source = as_function(body(ops))
+    assert ruff_formatted(source) == source
+    tree = ast.parse(source)
+    assert entries(tree) == {"updated": len(HOSTILE_REASONS), "linked": len(HOSTILE_REASONS)}
+    found = comments(source)
+    # every comment is a line of its own, and nothing else is a comment
+    lines = source.split("\n")
+    assert all(lines[token.start[0] - 1].lstrip() == token.string for token in found)
+    assert [line for line in lines if line.lstrip().startswith("#")] == [lines[t.start[0] - 1] for t in found]
+    # each reason shows exactly, on its own comment line, right above its entry
+    reasons = [shown(token.string) for token in found if token.start[0] > 1 and lines[token.start[0]].strip() == "{"]
+    assert reasons == HOSTILE_REASONS * 2
+    for token in found:
+        assert token.string.isprintable()
+    # and the names went into literals, not comments
+    literals = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)}
+    assert set(HOSTILE_REASONS) <= literals
+
+
+def test_empty_reason_is_still_ruff_stable() -> None:
+    source = as_function(body(WorkflowOps([LinkProductsOp("a", ["p"]), UnlinkProductsOp("a", ["q"], reason="why ")])))
+    assert ruff_formatted(source) == source
+
+
+def test_reverse_of_add_is_retire_and_back() -> None:
+    ops = WorkflowOps([RetireWorkflowOp(SPECS[0]), AddWorkflowOp(SPECS[2])])
     reverse = ops.reverse()
-    assert [type(op).__name__ for op in reverse.ops] == ["DeleteWorkflowOp", "CreateWorkflowOp"]
-    assert reverse.workflow_ops[1].restore  # type: ignore[union-attr]
-    assert [op.spec.name for op in reverse.workflow_ops] == ["task_y", "create_user"]
-    assert [op.spec for op in reverse.reverse().workflow_ops] == [op.spec for op in ops.workflow_ops]
+    assert [type(op).__name__ for op in reverse.ops] == ["RetireWorkflowOp", "AddWorkflowOp"]
+    assert [op.name for op in reverse.workflow_ops] == ["task_y", "create_user"]
+    assert [op.reason for op in reverse.workflow_ops] == [f"undoes: {SPECS[2].reason}", f"undoes: {SPECS[0].reason}"]
+    assert [op.spec for op in reverse.reverse().workflow_ops] == [  # type: ignore[attr-defined]
+        op.spec  # type: ignore[attr-defined]
+        for op in ops.workflow_ops
+    ]
     assert UpgradeOps(ops=[ops]).as_diffs() == [
-        ("remove_workflow", "create_user", "CREATE", "User"),
+        ("retire_workflow", "create_user", "CREATE", "User"),
         ("add_workflow", "task_y", "SYSTEM", "no products"),
     ]
-    assert "CreateWorkflowOp('task_y', target=SYSTEM, linked to no products)" in repr(ops)
+    assert "AddWorkflowOp(added workflow 'task_y' (SYSTEM, no products))" in repr(ops)
+    assert "RetireWorkflowOp(retired workflow 'create_user' (CREATE, User))" in repr(ops)
+
+
+def test_reverse_of_update_and_links() -> None:
+    update = UpdateWorkflowOp("x", [ColumnChange("target", "SYSTEM", "VALIDATE")], reason="r")
+    link, unlink = LinkProductsOp("x", ["A", "B"], reason="l"), UnlinkProductsOp("x", ["C"], reason="u")
+    reverse = WorkflowOps([update, link, unlink]).reverse().workflow_ops
+    assert [type(op).__name__ for op in reverse] == ["LinkProductsOp", "UnlinkProductsOp", "UpdateWorkflowOp"]
+    assert reverse[2].changes == (ColumnChange("target", "VALIDATE", "SYSTEM"),)  # type: ignore[attr-defined]
+    assert [(op.products, op.reason) for op in reverse[:2]] == [  # type: ignore[attr-defined]
+        (("C",), "undoes: u"),
+        (("A", "B"), "undoes: l"),
+    ]
+    assert UpgradeOps(ops=[WorkflowOps([update, link, unlink])]).as_diffs() == [
+        ("update_workflow", "x", (("target", "SYSTEM", "VALIDATE"),)),
+        ("link_workflow_products", "x", ("A", "B")),
+        ("unlink_workflow_products", "x", ("C",)),
+    ]
+    assert [op.describe() for op in (update, link, unlink)] == [
+        "updated workflow 'x' (target 'SYSTEM' -> 'VALIDATE')",
+        "linked workflow 'x' (A, B)",
+        "unlinked workflow 'x' (C)",
+    ]
 
 
 def rows(connection: sa.Connection, names: list[str]) -> dict[str, tuple[object, ...]]:
-    result = connection.execute(
+    """name -> (target, description, is_task, deleted_at, [linked product names])"""
+    result = connection.execute(sa.text(WORKFLOW_ROWS))
+    return {name: tuple(rest) for name, *rest in result if name in names}
+
+
+def everything(connection: sa.Connection) -> dict[str, object]:
+    """Every workflows row (with its id) and every link and process, to compare before and after."""
+    return {
+        table: connection.execute(sa.text(query)).all()
+        for table, query in {
+            "workflows": "SELECT * FROM workflows ORDER BY name",
+            "products_workflows": "SELECT * FROM products_workflows ORDER BY product_id, workflow_id",
+            "processes": "SELECT pid, workflow_id FROM processes ORDER BY pid",
+        }.items()
+    }
+
+
+def workflow_id(connection: sa.Connection, name: str) -> object:
+    return connection.execute(sa.text("SELECT workflow_id FROM workflows WHERE name = :name"), {"name": name}).scalar()
+
+
+def add_process(connection: sa.Connection, name: str) -> None:
+    connection.execute(
         sa.text(
-            "SELECT w.name, w.target, w.description, w.is_task, w.deleted_at,"
-            " coalesce(array_agg(p.name ORDER BY p.name) FILTER (WHERE p.name IS NOT NULL), '{}')"
-            " FROM workflows w LEFT JOIN products_workflows USING (workflow_id) LEFT JOIN products p USING (product_id)"
-            " WHERE w.name = ANY(:names) GROUP BY w.workflow_id"
+            "INSERT INTO processes (workflow_id, last_status, is_task)"
+            " SELECT workflow_id, 'completed', false FROM workflows WHERE name = :name"
         ),
-        {"names": names},
+        {"name": name},
     )
-    return {name: tuple(rest) for name, *rest in result}
 
 
 def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes_them(
     connection: sa.Connection,
 ) -> None:
-    ops = WorkflowOps([CreateWorkflowOp(spec) for spec in SPECS])
+    ops = WorkflowOps([AddWorkflowOp(spec) for spec in SPECS])
     run_rendered(body(ops), connection)
     names = [spec.name for spec in SPECS]
+    every = ["User Group", "User external", "User internal"]
     created = rows(connection, names)
     assert created == {
         "create_user": ("CREATE", "Create user", False, None, ["User external", "User internal"]),
         "modify_ext": ("MODIFY", SPECS[1].description, False, None, ["User external"]),
         "task_y": ("SYSTEM", SPECS[2].description, True, None, []),
-        "validate_z": ("VALIDATE", "V", True, None, ["User Group", "User external", "User internal"]),
+        "validate_z": ("VALIDATE", "V", True, None, every),
         "modify_some": ("MODIFY", "Some", False, None, ["User Group", "User internal"]),
         "system_not_task": ("SYSTEM", SPECS[5].description, False, None, []),
         "only_named": ("MODIFY", SPECS[6].description, False, None, ["User external", "User internal"]),
+        "modify_every": ("MODIFY", SPECS[7].description, False, None, every),
     }
     # one of them ran: retiring soft-deletes it and keeps its process and links; the others are deleted
-    connection.execute(
-        sa.text(
-            "INSERT INTO processes (workflow_id, last_status, is_task)"
-            " SELECT workflow_id, 'completed', false FROM workflows WHERE name = 'modify_some'"
-        )
-    )
+    add_process(connection, "modify_some")
+    ran = workflow_id(connection, "modify_some")
     run_rendered(body(ops.reverse()), connection)
     after = rows(connection, names)
     assert list(after) == ["modify_some"]
     assert after["modify_some"][3] is not None  # deleted_at
     assert after["modify_some"][4] == ["User Group", "User internal"]
     assert connection.execute(sa.text("SELECT count(*) FROM processes")).scalar() == 1
-    # and the reverse of the retirement brings every row back exactly
+    # and the reverse of the retirement brings every row back exactly, the one that ran with its id
     run_rendered(body(ops.reverse().reverse()), connection)
     assert rows(connection, names) == created
+    assert workflow_id(connection, "modify_some") == ran
+
+
+@pytest.mark.parametrize("overwrite_description", [False, True])
+def test_add_brings_a_soft_deleted_row_back_and_links_it_exactly(
+    connection: sa.Connection, overwrite_description: bool
+) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO workflows (name, target, description, is_task, deleted_at)"
+            " VALUES ('modify_old', 'SYSTEM', 'the old description', true, now())"
+        )
+    )
+    add_process(connection, "modify_old")
+    connection.execute(
+        sa.text(
+            "INSERT INTO products_workflows (product_id, workflow_id)"
+            " SELECT p.product_id, w.workflow_id FROM products p, workflows w"
+            " WHERE w.name = 'modify_old' AND p.name IN ('User Group', 'User internal')"
+        )
+    )
+    old_id = workflow_id(connection, "modify_old")
+    spec = WorkflowSpec(
+        "modify_old",
+        "MODIFY",
+        "the new description",
+        False,
+        Links(selectors=(USER_EXT,)),
+        kept_links=("User Group",),  # linked by hand: stays linked
+        overwrite_description=overwrite_description,
+    )
+    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    description = "the new description" if overwrite_description else "the old description"
+    assert rows(connection, ["modify_old"]) == {
+        "modify_old": ("MODIFY", description, False, None, ["User Group", "User external"])
+    }
+    assert workflow_id(connection, "modify_old") == old_id
+    assert connection.execute(sa.text("SELECT count(*) FROM processes")).scalar() == 1
+    # a kept product the row is not linked to stays unlinked, and running it again changes nothing
+    spec = WorkflowSpec("modify_old", "MODIFY", "d", False, Links(every_product=True), kept_links=("User internal",))
+    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    again = rows(connection, ["modify_old"])
+    assert again == {"modify_old": ("MODIFY", description, False, None, ["User Group", "User external"])}
+    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    assert rows(connection, ["modify_old"]) == again
 
 
 def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection) -> None:
     before = rows(connection, ["modify_note", "task_clean_up_tasks"])
     _, note_description, *_ = before["modify_note"]
     task_target, _, task_is_task, *_ = before["task_clean_up_tasks"]
-    deleted_at = "2026-01-02T03:04:05.678901+00:00"
+    assert isinstance(note_description, str) and isinstance(task_target, str) and isinstance(task_is_task, bool)
     ops = WorkflowOps(
         [
             UpdateWorkflowOp("modify_note", [ColumnChange("description", note_description, HOSTILE[3])]),
             UpdateWorkflowOp(
                 "task_clean_up_tasks",
                 [
-                    ColumnChange("deleted_at", None, deleted_at),
                     ColumnChange("target", task_target, "MODIFY"),
                     ColumnChange("is_task", task_is_task, not task_is_task),
                 ],
@@ -180,8 +370,64 @@ def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection)
     )
     run_rendered(body(ops), connection)
     changed = rows(connection, ["modify_note", "task_clean_up_tasks"])
-    assert changed["modify_note"] == ("MODIFY", HOSTILE[3], False, None, ["User Group"])
-    target, _, is_task, when, products = changed["task_clean_up_tasks"]
-    assert (target, is_task, when.isoformat(), products) == ("MODIFY", not task_is_task, deleted_at, ["User Group"])  # type: ignore[union-attr]
+    assert changed == {
+        "modify_note": ("MODIFY", HOSTILE[3], False, None, ["User Group"]),
+        "task_clean_up_tasks": ("MODIFY", before["task_clean_up_tasks"][1], not task_is_task, None, ["User Group"]),
+    }
     run_rendered(body(ops.reverse()), connection)
     assert rows(connection, ["modify_note", "task_clean_up_tasks"]) == before
+
+
+@pytest.mark.parametrize(
+    ("links", "lacking"),
+    [
+        (Links(selectors=(USER, ProductSelector("Port"))), r"product type Port\b"),
+        (Links(selectors=(ProductSelector("User", "NO_TAG"),)), r"product type User\b.*\bNO_TAG\b"),
+        (Links(products=("User internal", "Port 10G")), r"product Port 10G\b"),
+    ],
+)
+def test_add_linking_to_products_the_database_lacks_stops_and_rolls_back(
+    connection: sa.Connection, links: Links, lacking: str
+) -> None:
+    before = everything(connection)
+    ops = WorkflowOps(
+        [
+            RetireWorkflowOp(WorkflowSpec("modify_note", "MODIFY", "", False)),
+            AddWorkflowOp(SPECS[0]),
+            AddWorkflowOp(WorkflowSpec("create_port", "CREATE", "Create port", False, links)),
+        ]
+    )
+    with pytest.raises(RuntimeError) as raised:
+        run_rendered(body(ops), connection)
+    # the message names the workflow and what this database lacks for it, and nothing that is fine
+    assert re.search(f"create_port: {lacking}", str(raised.value)), str(raised.value)
+    assert "create_user" not in str(raised.value)
+    assert rows(connection, ["modify_note"]) == {}  # the retire ran before the check ...
+    connection.rollback()
+    assert everything(connection) == before  # ... and rolling back leaves nothing changed
+
+
+@pytest.mark.parametrize("state", ["missing", "soft-deleted"])
+def test_update_of_a_row_that_is_not_live_stops(connection: sa.Connection, state: str) -> None:
+    if state == "soft-deleted":
+        connection.execute(sa.text("UPDATE workflows SET deleted_at = now() WHERE name = 'modify_note'"))
+    name = "no_such_workflow" if state == "missing" else "modify_note"
+    update = UpdateWorkflowOp(name, [ColumnChange("target", "MODIFY", "SYSTEM")])
+    with pytest.raises(RuntimeError, match=f"Workflow '{name}' has no live row in this database"):
+        run_rendered(body(WorkflowOps([update])), connection)
+
+
+@pytest.mark.parametrize(
+    ("name", "products", "lacking"),
+    [
+        ("modify_note", ["User Group", "Port 10G"], "product Port 10G"),
+        ("no_such_workflow", ["User Group"], "live workflow no_such_workflow"),
+    ],
+)
+def test_link_to_a_missing_product_or_workflow_stops(
+    connection: sa.Connection, name: str, products: list[str], lacking: str
+) -> None:
+    connection.execute(sa.text("DELETE FROM products_workflows"))
+    with pytest.raises(RuntimeError, match=f"Cannot link workflow '{name}'.*has no {lacking}\\."):
+        run_rendered(body(WorkflowOps([LinkProductsOp(name, products)])), connection)
+    assert connection.execute(sa.text("SELECT count(*) FROM products_workflows")).scalar() == 0

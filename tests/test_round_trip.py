@@ -33,9 +33,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from alembic_wfplugin import compat
+from alembic_wfplugin import compat, pgserver
 from alembic_wfplugin.compare import no_schema_objects
-from alembic_wfplugin import pgserver
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import run_rendered
 
