@@ -25,7 +25,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.ops import WorkflowOp, WorkflowOps
+from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
 
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # by WorkflowOp.kind

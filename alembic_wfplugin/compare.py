@@ -12,12 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.declared import declared_workflows, import_modules
-from alembic_wfplugin.defined import defined_workflows
-from alembic_wfplugin.diff import diff_workflows
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import WorkflowChanges
-from alembic_wfplugin.ops import (
+from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
+from alembic_wfplugin.workflows.defined import defined_workflows
+from alembic_wfplugin.workflows.diff import diff_workflows
+from alembic_wfplugin.workflows.model import WorkflowChanges
+from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
     RetireWorkflowOp,
@@ -26,7 +27,6 @@ from alembic_wfplugin.ops import (
     WorkflowOp,
     WorkflowOps,
 )
-from alembic_wfplugin.options import Options
 
 log = logging.getLogger("alembic.wfplugin")
 

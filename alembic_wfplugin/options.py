@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import ProductSelector
+from alembic_wfplugin.workflows.model import ProductSelector
 
 PREFIX = "wfplugin_"
 

@@ -57,8 +57,8 @@ def register_renderers() -> None:
     _renderers_registered = True
     from alembic.autogenerate.render import renderers
 
-    from alembic_wfplugin.ops import WorkflowOps
-    from alembic_wfplugin.render import render_workflow_ops
+    from alembic_wfplugin.workflows.ops import WorkflowOps
+    from alembic_wfplugin.workflows.render import render_workflow_ops
 
     renderers.dispatch_for(WorkflowOps)(render_workflow_ops)
 

@@ -17,14 +17,14 @@ REPO = Path(__file__).resolve().parent.parent
 MUTATIONS = [
     (
         "drop the is_task drift rule",
-        "alembic_wfplugin/diff.py",
+        "alembic_wfplugin/workflows/diff.py",
         "    if is_task_target(workflow.target) != row.is_task:",
         "    if False:",
         ["tests/test_diff.py", "tests/test_round_trip.py"],
     ),
     (
         "the diff returns nothing",
-        "alembic_wfplugin/diff.py",
+        "alembic_wfplugin/workflows/diff.py",
         '    """``default_workflows``: orchestrator-core\'s DEFAULT_PRODUCT_WORKFLOWS (unless the options say)."""\n',
         '    """``default_workflows``: orchestrator-core\'s DEFAULT_PRODUCT_WORKFLOWS (unless the options say)."""\n'
         "    return WorkflowChanges()\n",
@@ -41,28 +41,28 @@ MUTATIONS = [
     ),
     (
         "a soft-deleted row is not brought back",
-        "alembic_wfplugin/render.py",
+        "alembic_wfplugin/workflows/render.py",
         "ON CONFLICT (name) DO UPDATE\n",
         "ON CONFLICT (name) DO NOTHING --\n",
         ["tests/test_round_trip.py"],
     ),
     (
         "new products are never linked",
-        "alembic_wfplugin/links.py",
+        "alembic_wfplugin/workflows/links.py",
         "            if old and old <= linked:",
         "            if False:",
         ["tests/test_diff.py", "tests/test_round_trip.py"],
     ),
     (
         "default workflows are linked like any other",
-        "alembic_wfplugin/links.py",
+        "alembic_wfplugin/workflows/links.py",
         "        if name in default_workflows:",
         "        if False:",
         ["tests/test_diff.py", "tests/test_round_trip.py"],
     ),
     (
         "products linked by hand are unlinked",
-        "alembic_wfplugin/diff.py",
+        "alembic_wfplugin/workflows/diff.py",
         "        have = {product.name for product in row.products} - by_hand",
         "        have = {product.name for product in row.products}",
         ["tests/test_diff.py", "tests/test_round_trip.py"],

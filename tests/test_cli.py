@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from alembic_wfplugin.cli import report
-from alembic_wfplugin.model import ColumnChange, Links, ProductSelector, WorkflowSpec
-from alembic_wfplugin.ops import (
+from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
     RetireWorkflowOp,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.declared import declared_workflows, import_modules
 from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
 
 
 @pytest.fixture

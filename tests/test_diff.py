@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 
 import pytest
 
-from alembic_wfplugin.diff import description_of, diff_workflows, link_spec
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import (
+from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.diff import description_of, diff_workflows, link_spec
+from alembic_wfplugin.workflows.model import (
     ColumnChange,
     DatabaseState,
     DeclaredWorkflow,
@@ -27,7 +28,6 @@ from alembic_wfplugin.model import (
     WorkflowSpec,
     WorkflowUpdate,
 )
-from alembic_wfplugin.options import Options
 
 GROUP = Product("User Group", "UserGroup", "GROUP")
 INTERNAL = Product("User internal", "User", "USER_INT")
@@ -684,8 +684,8 @@ def test_every_change_says_why() -> None:
 
 def test_reasons_do_not_depend_on_the_hash_seed() -> None:
     program = """
-from alembic_wfplugin.diff import diff_workflows
-from alembic_wfplugin.model import DatabaseState, DeclaredWorkflow, DefinedWorkflow, Product
+from alembic_wfplugin.workflows.diff import diff_workflows
+from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, DefinedWorkflow, Product
 from alembic_wfplugin.options import Options
 old = (Product("User a", "User", "A"), Product("User b", "User", "B"))
 new = tuple(Product(f"User new {i}", "User", f"N{i}") for i in range(6))
@@ -920,3 +920,14 @@ def test_a_workflow_linked_only_to_products_linked_by_hand_keeps_its_links() -> 
     code = registered_code(DeclaredWorkflow("migrate_user", "workflows.user.migrate_user", "MODIFY", ""))
     changes = diff_workflows(code, database, Options(products_linked_by_hand=("User legacy",)))
     assert [link.workflow for link in changes.linked] == []
+
+
+def test_the_core_imports_neither_alembic_nor_sqlalchemy_nor_orchestrator_core() -> None:
+    program = (
+        "import sys\n"
+        "import alembic_wfplugin.workflows.diff, alembic_wfplugin.workflows.links\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('alembic', 'sqlalchemy', 'orchestrator')]\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

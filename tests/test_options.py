@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import ProductSelector
 from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.model import ProductSelector
 
 
 def test_defaults_and_unrelated_context_options_are_ignored() -> None:

@@ -18,7 +18,7 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.compare import no_schema_objects
-from alembic_wfplugin.ops import AddWorkflowOp, WorkflowOps
+from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOps
 from tests.fixture_app import TUTORIAL_WORKFLOWS
 
 
@@ -169,7 +169,7 @@ def test_non_postgresql_database_is_refused() -> None:
 
 def test_operations_run_in_the_documented_order() -> None:
     """retire, add, update, link, unlink (README, "How it decides")."""
-    from alembic_wfplugin.model import ColumnChange, LinkChange, WorkflowChanges, WorkflowSpec, WorkflowUpdate
+    from alembic_wfplugin.workflows.model import ColumnChange, LinkChange, WorkflowChanges, WorkflowSpec, WorkflowUpdate
 
     spec = WorkflowSpec("w", "MODIFY", "W", False)
     changes = WorkflowChanges(

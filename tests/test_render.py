@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from alembic.autogenerate import render_python_code
 from alembic.operations.ops import UpgradeOps
 
-from alembic_wfplugin.model import ColumnChange, Links, ProductSelector, WorkflowSpec
-from alembic_wfplugin.ops import (
+from alembic_wfplugin.pysource import py_str
+from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
     RetireWorkflowOp,
@@ -27,7 +28,6 @@ from alembic_wfplugin.ops import (
     WorkflowOp,
     WorkflowOps,
 )
-from alembic_wfplugin.render import py_str
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import GENERATED_CALLS, as_function, free_names, run_rendered
 

@@ -436,7 +436,7 @@ def test_oracle_catches_a_missing_rule(
 ) -> None:
     """The property can fail where a rerun would find nothing: with rule 3's new products switched off in
     the plugin, the second replay example still reaches a fixed point, but not the oracle's links."""
-    from alembic_wfplugin import links
+    from alembic_wfplugin.workflows import links
 
     monkeypatch.setattr(links, "_new_products_adopted", lambda current, products: {})
     with pytest.raises(AssertionError):

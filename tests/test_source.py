@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.declared import declared_workflows
-from alembic_wfplugin.source import read_from_source
+from alembic_wfplugin.workflows.declared import declared_workflows
+from alembic_wfplugin.workflows.source import read_from_source
 
 PREAMBLE = f"""\
 from {compat.orchestrator_package()}.targets import Target

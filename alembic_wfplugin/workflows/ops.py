@@ -11,7 +11,7 @@ from typing import ClassVar, cast
 
 from alembic.operations.ops import MigrateOperation, OpContainer
 
-from alembic_wfplugin.model import ColumnChange, WorkflowSpec
+from alembic_wfplugin.workflows.model import ColumnChange, WorkflowSpec
 
 
 class WorkflowOp(MigrateOperation):

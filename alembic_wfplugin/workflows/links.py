@@ -31,8 +31,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from alembic_wfplugin.model import DeclaredWorkflow, DefinedWorkflow, Links, Product, ProductSelector
 from alembic_wfplugin.options import PREFIX, Options
+from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Links, Product, ProductSelector
 
 
 @dataclass(frozen=True)

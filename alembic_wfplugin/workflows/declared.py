@@ -9,8 +9,8 @@ from typing import Any
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import DeclaredWorkflow
-from alembic_wfplugin.source import read_from_source
+from alembic_wfplugin.workflows.model import DeclaredWorkflow
+from alembic_wfplugin.workflows.source import read_from_source
 
 
 def import_modules(modules: Iterable[str]) -> None:

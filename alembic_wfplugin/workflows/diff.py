@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.links import decide_links, unresolved_message
-from alembic_wfplugin.model import (
+from alembic_wfplugin.options import PREFIX, Options, did_you_mean
+from alembic_wfplugin.workflows.links import decide_links, unresolved_message
+from alembic_wfplugin.workflows.model import (
     ColumnChange,
     DatabaseState,
     DeclaredWorkflow,
@@ -22,7 +23,6 @@ from alembic_wfplugin.model import (
     WorkflowUpdate,
     is_task_target,
 )
-from alembic_wfplugin.options import PREFIX, Options, did_you_mean
 
 DESCRIPTION_LENGTH = 2000  # orchestrator-core's workflows.description is varchar(2000)
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.model import DatabaseState, DefinedWorkflow, Product
+from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
 
 # Linked products come as an array of names per workflow (products.name is unique), resolved against the
 # second query's products.
