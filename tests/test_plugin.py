@@ -3,10 +3,12 @@ in both autogenerate modes, and cheap on the database."""
 
 from __future__ import annotations
 
+import ast
 import importlib.metadata
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -53,17 +55,37 @@ def test_import_alembic_works_finds_the_plugin_and_stays_light() -> None:
     assert result.stdout.split() == ["True", "False"]
 
 
-def test_register_and_plugin_together_compare_once(connection: sa.Connection, fixture_registry: object) -> None:
-    """On alembic 1.18+, env.py may both call register() and name the plugin: one set of operations."""
-    from alembic_wfplugin import plugin
+def test_register_and_plugin_together_compare_once(
+    database_url: str, connection: sa.Connection, fixture_copy: Path
+) -> None:
+    """On alembic 1.18+, env.py may both call register() and name the plugin: one set of operations.
+    In a subprocess, because register() joins alembic's global comparators for the rest of the process."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(fixture_copy)!r})
+        import sqlalchemy as sa
+        from alembic.autogenerate import produce_migrations
+        from alembic.runtime.migration import MigrationContext
+        import alembic_wfplugin, workflows
+        from alembic_wfplugin.compare import no_schema_objects
+        from alembic_wfplugin.workflows.ops import WorkflowOps
 
-    plugin.register()
-    context = MigrationContext.configure(
-        connection, opts={"autogenerate_plugins": ["alembic_wfplugin"], "include_object": no_schema_objects}
+        alembic_wfplugin.register()
+        engine = sa.create_engine({database_url!r})
+        with engine.connect() as connection:
+            opts = {{"autogenerate_plugins": ["alembic_wfplugin"], "include_object": no_schema_objects}}
+            context = MigrationContext.configure(connection, opts=opts)
+            upgrade_ops = produce_migrations(context, sa.MetaData()).upgrade_ops
+        containers = [op for op in upgrade_ops.ops if isinstance(op, WorkflowOps)]
+        print(len(containers), sorted(op.name for op in containers[0].workflow_ops if op.kind == "add"))
+        """
     )
-    script = produce_migrations(context, sa.MetaData())
-    (ops,) = workflow_ops(script.upgrade_ops)
-    assert created(ops) == expected_created(connection)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    count, names = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert count == "1"  # one set of operations, not two
+    assert set(ast.literal_eval(names)) == expected_created(connection)
 
 
 TUTORIAL = set(TUTORIAL_WORKFLOWS)
