@@ -18,15 +18,18 @@ from alembic_wfplugin import compat
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "migrations_fixture"
 VERSIONS = Path("migrations") / "versions" / "schema"
-# The tutorial's workflows, in the order a revision creates them: by product type, then name.
-TUTORIAL_WORKFLOWS = (
-    "create_user",
-    "modify_user",
-    "terminate_user",
-    "create_user_group",
-    "modify_user_group",
-    "terminate_user_group",
-)
+# The tutorial's workflows (the one list of them in the tests), in the order a revision creates them:
+# by product type, then name. name -> (module, target, product type)
+TUTORIAL = {
+    "create_user": ("workflows.user.create_user", "CREATE", "User"),
+    "modify_user": ("workflows.user.modify_user", "MODIFY", "User"),
+    "terminate_user": ("workflows.user.terminate_user", "TERMINATE", "User"),
+    "create_user_group": ("workflows.user_group.create_user_group", "CREATE", "UserGroup"),
+    "modify_user_group": ("workflows.user_group.modify_user_group", "MODIFY", "UserGroup"),
+    "terminate_user_group": ("workflows.user_group.terminate_user_group", "TERMINATE", "UserGroup"),
+}
+TUTORIAL_WORKFLOWS = tuple(TUTORIAL)
+TUTORIAL_PRODUCTS = {"User": ("User external", "User internal"), "UserGroup": ("User Group",)}
 
 
 # Every workflows row with the names of the products it is linked to (the one copy of this query in the tests).

@@ -8,16 +8,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.fixture_app import TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
+from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
 
-USERS = ("User external", "User internal")
-TUTORIAL = {
-    "create_user_group": WorkflowRow("CREATE", "Create user group", False, False, ("User Group",)),
-    "modify_user_group": WorkflowRow("MODIFY", "Modify user group", False, False, ("User Group",)),
-    "terminate_user_group": WorkflowRow("TERMINATE", "Terminate user group", False, False, ("User Group",)),
-    "create_user": WorkflowRow("CREATE", "Create user", False, False, USERS),
-    "modify_user": WorkflowRow("MODIFY", "Modify user", False, False, USERS),
-    "terminate_user": WorkflowRow("TERMINATE", "Terminate user", False, False, USERS),
+# what the first revision leaves: every tutorial workflow with its readable name, linked to its type's products
+TUTORIAL_ROWS = {
+    name: WorkflowRow(target, name.replace("_", " ").capitalize(), False, False, TUTORIAL_PRODUCTS[product_type])
+    for name, (_module, target, product_type) in TUTORIAL.items()
 }
 
 
@@ -77,10 +73,10 @@ def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
     assert formatted.returncode == 0, formatted.stdout + formatted.stderr
     # ordered by product type, then name (tasks, with no product type, first)
     created = [str(entry["name"]) for entry in entries(source, "added")]
-    assert [name for name in created if name in TUTORIAL] == list(TUTORIAL_WORKFLOWS)
+    assert [name for name in created if name in TUTORIAL_ROWS] == list(TUTORIAL_WORKFLOWS)
 
     after = app.workflows()
-    assert {name: after[name] for name in TUTORIAL} == TUTORIAL
+    assert {name: after[name] for name in TUTORIAL_ROWS} == TUTORIAL_ROWS
     # orchestrator-core's own rows: unchanged, or (4.8's task_validate_product_type) is_task made to follow
     # the target, as for any workflow
     assert {name: after[name] for name in before} == {
@@ -88,7 +84,7 @@ def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
     }
     # Some orchestrator-core releases (4.8) register a task that their own schema migrations do not
     # insert; it is compared like any other workflow, and added as a task.
-    for name in set(after) - set(before) - set(TUTORIAL):
+    for name in set(after) - set(before) - set(TUTORIAL_ROWS):
         row = after[name]
         assert name.startswith("task_") and (row.target, row.is_task, row.deleted) == ("SYSTEM", True, False)
         assert row.description  # 4.x's decorators state one

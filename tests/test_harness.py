@@ -10,16 +10,7 @@ import psutil
 import pytest
 
 from alembic_wfplugin import compat, pgserver
-from tests.fixture_app import REPO, FixtureApp
-
-WORKFLOWS = {
-    "create_user_group": ("workflows.user_group.create_user_group", "CREATE"),
-    "modify_user_group": ("workflows.user_group.modify_user_group", "MODIFY"),
-    "terminate_user_group": ("workflows.user_group.terminate_user_group", "TERMINATE"),
-    "create_user": ("workflows.user.create_user", "CREATE"),
-    "modify_user": ("workflows.user.modify_user", "MODIFY"),
-    "terminate_user": ("workflows.user.terminate_user", "TERMINATE"),
-}
+from tests.fixture_app import REPO, TUTORIAL, FixtureApp
 
 
 def test_schema_and_products_migrate_with_main_py(app: FixtureApp) -> None:
@@ -61,7 +52,7 @@ def test_schema_and_products_migrate_with_main_py(app: FixtureApp) -> None:
     }
     # orchestrator-core's own workflows are there; the application's are not registered yet.
     assert "modify_note" in app.workflows()
-    assert not set(WORKFLOWS) & set(app.workflows())
+    assert not set(TUTORIAL) & set(app.workflows())
 
 
 def test_fixture_workflows_instantiate_with_their_targets(app: FixtureApp) -> None:
@@ -79,7 +70,7 @@ def test_fixture_workflows_instantiate_with_their_targets(app: FixtureApp) -> No
     )
     result = app.run_command([sys.executable, "-c", script])
     found = __import__("json").loads(result.stdout.strip().splitlines()[-1])
-    for name, (module, target) in WORKFLOWS.items():
+    for name, (module, target, _product_type) in TUTORIAL.items():
         package, actual_target, wf_name, steps = found[name]
         assert (package, actual_target, wf_name) == (module, target, name)
         assert steps >= 1
