@@ -23,7 +23,7 @@ define pytest
 	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(PYTEST_ARGS)
 endef
 
-.PHONY: venv test test-5.5 test-4.8 test-4.4 demo lint bench mutants package clean
+.PHONY: venv test test-5.5 test-4.8 test-4.4 demo lint bench mutants package cross-version clean
 
 venv: .venv/.installed
 
@@ -58,6 +58,10 @@ bench: venv
 # Hand-made mutations of the plugin, each applied to a temporary copy; the named tests must fail.
 mutants: venv
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/mutants.py
+
+# A revision generated on orchestrator-core 4.8.2 upgrades the application once it runs 5.5.0.
+cross-version: .venv/.installed .venv-4.8/.installed
+	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/cross_version.py $(abspath .venv-4.8)/bin/python
 
 # The sdist and the wheel: metadata checked, the wheel installed into a fresh virtual environment.
 package: venv
