@@ -36,9 +36,12 @@ venv: .venv/.installed
 .venv-4.4/.installed: setup.cfg pyproject.toml Makefile
 	$(call install,.venv-4.4,$(PINS_4.4))
 
-# The README's test command, and what CI runs: the whole suite in every environment of the matrix.
+# The README's test command, and what CI runs: the whole suite in every environment of the matrix,
+# JOBS environments at a time (each with its own PostgreSQL; output kept together per environment).
 # One environment, quickly: make test ENVS=5.5 (or make test-5.5).
-test: $(addprefix test-,$(ENVS))
+JOBS ?= 2
+test:
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS))
 
 test-5.5: .venv/.installed
 	$(call pytest,.venv,$(PINS_5.5))
