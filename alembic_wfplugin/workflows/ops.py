@@ -37,47 +37,40 @@ class WorkflowOp(MigrateOperation):
         return f"{type(self).__name__}({self.describe()})"
 
 
-class AddWorkflowOp(WorkflowOp):
+class SpecOp(WorkflowOp):
+    """An operation that carries a workflow's whole end state (``WorkflowSpec``)."""
+
+    def __init__(self, spec: WorkflowSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.reason = spec.reason
+
+    def details(self) -> tuple[str, str]:
+        return (self.spec.target, str(self.spec.links))
+
+    def to_diff_tuple(self) -> tuple[str, str, str, str]:
+        return (f"{self.kind}_workflow", self.name, self.spec.target, str(self.spec.links))
+
+
+class AddWorkflowOp(SpecOp):
     """Make a workflow live as the code declares it, whatever its row's state where the revision runs:
     absent (inserted), soft-deleted (brought back with its id, processes and description) or live; then
     linked to exactly ``spec.links`` (links to ``spec.kept_links`` left alone)."""
 
     kind = "add"
 
-    def __init__(self, spec: WorkflowSpec) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.reason = spec.reason
-
     def reverse(self) -> RetireWorkflowOp:
         return RetireWorkflowOp(dataclasses.replace(self.spec, reason=f"undoes: {self.reason}"))
 
-    def details(self) -> tuple[str, str]:
-        return (self.spec.target, str(self.spec.links))
 
-    def to_diff_tuple(self) -> tuple[str, str, str, str]:
-        return ("add_workflow", self.name, self.spec.target, str(self.spec.links))
-
-
-class RetireWorkflowOp(WorkflowOp):
+class RetireWorkflowOp(SpecOp):
     """Retire a workflow: delete its row if it never ran, else soft-delete it (decided at upgrade time).
     Carries the row as it is, so that its reverse makes it live again exactly so."""
 
     kind = "retire"
 
-    def __init__(self, spec: WorkflowSpec) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.reason = spec.reason
-
     def reverse(self) -> AddWorkflowOp:
         return AddWorkflowOp(dataclasses.replace(self.spec, kept_links=(), reason=f"undoes: {self.reason}"))
-
-    def details(self) -> tuple[str, str]:
-        return (self.spec.target, str(self.spec.links))
-
-    def to_diff_tuple(self) -> tuple[str, str, str, str]:
-        return ("retire_workflow", self.name, self.spec.target, str(self.spec.links))
 
 
 class UpdateWorkflowOp(WorkflowOp):
