@@ -49,8 +49,8 @@ MUTATIONS = [
     (
         "new products are never linked",
         "alembic_wfplugin/workflows/links.py",
-        "            if old and old <= linked:",
-        "            if False:",
+        "        if old and new:",
+        "        if False:",
         ["tests/test_diff.py", "tests/test_round_trip.py"],
     ),
     (
