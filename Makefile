@@ -39,7 +39,7 @@ venv: .venv/.installed
 # The README's test command, and what CI runs: the whole suite in every environment of the matrix,
 # JOBS environments at a time (each with its own PostgreSQL; output kept together per environment).
 # One environment, quickly: make test ENVS=5.5 (or make test-5.5).
-JOBS ?= 2
+JOBS ?= 3
 test:
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS))
 

@@ -5,12 +5,13 @@ DATABASE_URI, and checks that the server it starts is gone afterwards, also when
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixture_app import copy_fixture
+from tests.fixture_app import TUTORIAL, copy_fixture
 
 
 def servers() -> set[str]:
@@ -31,8 +32,10 @@ def test_reports_drift_and_the_revision_then_removes_the_server(tmp_path: Path) 
     result = diff_embedded(copy_fixture(tmp_path / "app"))
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     # stdout: the report and what autogenerate would write, nothing else
-    assert result.stdout.startswith("Workflow registration drift: 6 changes\n"), result.stdout[:500]
-    assert "create_user " in result.stdout and "What autogenerate would write into upgrade():" in result.stdout
+    assert result.stdout.startswith("Workflow registration drift: "), result.stdout[:500]
+    for name in TUTORIAL:  # (some orchestrator-core releases add a change of their own)
+        assert re.search(rf"^  {name} +add ", result.stdout, re.MULTILINE), name
+    assert "What autogenerate would write into upgrade():" in result.stdout
     assert '"name": "create_user",' in result.stdout
     assert "[info" not in result.stdout  # orchestrator-core's log lines went to stderr
     assert "python main.py db upgrade heads" in result.stderr
