@@ -60,7 +60,7 @@ def py_value(value: Value | list[str]) -> str:
 Params = dict[str, Value | list[str]]
 
 
-def call(function: str, *arguments: str) -> str:
+def call_source(function: str, *arguments: str) -> str:
     """``function(arg, ...)`` exploded one argument per line, with a trailing comma."""
     body = "".join(f"{INDENT}{indent(argument)},\n" for argument in arguments)
     return f"{function}(\n{body})"
@@ -75,15 +75,15 @@ def indent(text: str) -> str:
     return text.replace("\n", "\n" + INDENT)
 
 
-def execute(statement: str, params: str) -> str:
+def execute_source(statement: str, params: str) -> str:
     """``conn.execute(sa.text(...), params)``. The statement is our own fixed SQL (strings from the code
     or the database only ever travel as bound parameters), written as a triple-quoted literal: ruff never
     reflows one, so the layout holds whatever the project's line length."""
     sql = '"""\n' + "\n".join(line.strip() for line in statement.strip().splitlines()) + '\n"""'
-    return call("conn.execute", call("sa.text", sql), params)
+    return call_source("conn.execute", call_source("sa.text", sql), params)
 
 
-def block(
+def block_source(
     name: str, header: Sequence[str], entries: Sequence[tuple[str, str]], loop: Sequence[str], item: str
 ) -> list[str]:
     """``name = [...]`` (each entry under a comment with its reason), then ``for item in name:`` + loop."""
@@ -92,7 +92,7 @@ def block(
     return [*header, f"{name} = [\n{body}]", f"for {item} in {name}:\n{loop_body}"]
 
 
-def stop_if(condition: str, message: str) -> str:
+def stop_if_source(condition: str, message: str) -> str:
     """Raise with ``message`` (an f-string expression) when ``condition`` holds; PostgreSQL then rolls back
     the whole upgrade."""
     return f"if {condition}:\n{INDENT}raise RuntimeError(\n{INDENT * 2}{message}\n{INDENT})"

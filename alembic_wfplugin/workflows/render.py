@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from alembic_wfplugin.pysource import INDENT, block, dict_literal, execute, indent, stop_if
+from alembic_wfplugin.pysource import INDENT, block_source, dict_literal, execute_source, indent, stop_if_source
 from alembic_wfplugin.workflows.model import WorkflowSpec
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
@@ -100,14 +100,14 @@ def add_entry(spec: WorkflowSpec) -> str:
 
 
 def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
-    lines = block(
+    lines = block_source(
         "added",
         [ADD_COMMENT],
         [(op.reason, add_entry(op.spec)) for op in ops],
         [
-            execute(MAKE_LIVE, "workflow"),
-            execute(UNLINK_ALL_BUT_KEPT, "workflow"),
-            execute(LINK_WANTED, "workflow"),
+            execute_source(MAKE_LIVE, "workflow"),
+            execute_source(UNLINK_ALL_BUT_KEPT, "workflow"),
+            execute_source(LINK_WANTED, "workflow"),
         ],
         "workflow",
     )
@@ -115,13 +115,13 @@ def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
         "lacking = []",
         "for workflow in added:\n"
         + INDENT
-        + indent("result = " + execute(LACKING_PRODUCTS, "workflow"))
+        + indent("result = " + execute_source(LACKING_PRODUCTS, "workflow"))
         + "\n"
         + INDENT
         + "for wanted in result.scalars():\n"
         + INDENT * 2
         + "lacking.append(f\"{workflow['name']}: {wanted}\")",
-        stop_if(
+        stop_if_source(
             "lacking",
             '"Workflows cannot be linked as the code says; this database has no product of "\n'
             + INDENT * 2
@@ -157,8 +157,8 @@ WHERE name = :name AND deleted_at IS NULL
 def render_retires(ops: Sequence[RetireWorkflowOp], *, with_schedules_note: bool) -> list[str]:
     header = [RETIRE_COMMENT + ("\n" + SCHEDULES_NOTE if with_schedules_note else "")]
     entries = [(op.reason, dict_literal({"name": op.name})) for op in ops]
-    loop = [execute(DELETE_UNUSED, "workflow"), execute(SOFT_DELETE, "workflow")]
-    return block("retired", header, entries, loop, "workflow")
+    loop = [execute_source(DELETE_UNUSED, "workflow"), execute_source(SOFT_DELETE, "workflow")]
+    return block_source("retired", header, entries, loop, "workflow")
 
 
 UPDATE_LIVE = """
@@ -185,15 +185,15 @@ def render_updates(ops: Sequence[UpdateWorkflowOp]) -> list[str]:
         for op in ops
     ]
     loop = [
-        "result = " + execute(UPDATE_LIVE, "workflow"),
-        stop_if(
+        "result = " + execute_source(UPDATE_LIVE, "workflow"),
+        stop_if_source(
             "result.rowcount != 1",
             "f\"Workflow {workflow['name']!r} has no live row in this database, so it cannot be updated; \"\n"
             + INDENT * 2
             + '"bring this database to the previous revision\'s state first."',
         ),
     ]
-    return block(
+    return block_source(
         "updated",
         ["# Columns of live workflows that differ from the code (None: unchanged)."],
         entries,
@@ -230,23 +230,25 @@ def _link_entries(ops: Sequence[LinkProductsOp | UnlinkProductsOp]) -> list[tupl
 
 def render_links(ops: Sequence[LinkProductsOp]) -> list[str]:
     loop = [
-        "result = " + execute(LACKING_FOR_LINK, "link"),
+        "result = " + execute_source(LACKING_FOR_LINK, "link"),
         "lacking = list(result.scalars())",
-        stop_if(
+        stop_if_source(
             "lacking",
             "f\"Cannot link workflow {link['name']!r} to {link['products']}: this database has no \"\n"
             + INDENT * 2
             + "f\"{', '.join(lacking)}. Bring it to the previous revision's state first.\"",
         ),
-        execute(LINK_BY_NAME, "link"),
+        execute_source(LINK_BY_NAME, "link"),
     ]
-    return block("linked", ["# Products to link to live workflows, by product name."], _link_entries(ops), loop, "link")
+    return block_source(
+        "linked", ["# Products to link to live workflows, by product name."], _link_entries(ops), loop, "link"
+    )
 
 
 def render_unlinks(ops: Sequence[UnlinkProductsOp]) -> list[str]:
-    loop = [execute(UNLINK_BY_NAME, "link")]
+    loop = [execute_source(UNLINK_BY_NAME, "link")]
     header = ["# Products to unlink from workflows, by product name."]
-    return block("unlinked", header, _link_entries(ops), loop, "link")
+    return block_source("unlinked", header, _link_entries(ops), loop, "link")
 
 
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
