@@ -42,13 +42,7 @@ def comment(text: str) -> str:
     return "# " + escaped(text, "")
 
 
-class Code(str):
-    """A Python expression, rendered as is (a name the generated code defines)."""
-
-
 def py_value(value: Value | list[str]) -> str:
-    if isinstance(value, Code):
-        return value
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, list):
