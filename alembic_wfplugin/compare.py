@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import weakref
 from typing import Any
@@ -12,6 +13,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.domain.declared import declared_domain
+from alembic_wfplugin.domain.defined import defined_domain
+from alembic_wfplugin.domain.diff import diff_domain
+from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
@@ -37,7 +42,8 @@ _filled: weakref.WeakSet[UpgradeOps] = weakref.WeakSet()
 
 
 def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, *_: Any) -> Any:
-    """Append the operations that make the ``workflows`` table match the code to ``upgrade_ops``.
+    """Append the operations that make the ``workflows`` table (and, with ``wfplugin_domain_models``, the
+    domain model tables) match the code to ``upgrade_ops``.
 
     Called by alembic for every autogenerate run (``revision --autogenerate``, ``check``); the extra
     positional argument of the pre-1.18 ``"schema"`` hook is ignored.
@@ -64,14 +70,25 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     import_modules(options.import_modules)
     declared = declared_workflows(from_source=options.read_workflows == "source")
     database = defined_workflows(autogen_context.connection)
+    domain = None
+    if options.domain_models:
+        domain = diff_domain(declared_domain(), defined_domain(autogen_context.connection), options)
+        # new products get their workflow links in the same revision; removed ones lose them
+        database = dataclasses.replace(database, products=domain.products)
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
+    additions = [DomainOp(change) for change in domain.additions] if domain else []
+    removals = [DomainOp(change) for change in domain.removals] if domain else []
     ops = workflow_ops(changes)
-    for op in ops:
+    logged: list[WorkflowOp | DomainOp] = [*additions, *ops, *removals]
+    for op in logged:
         log.info("Detected %s", op.describe())
-    if ops:
-        upgrade_ops.ops.append(WorkflowOps(ops))
+    # Domain additions first (workflows link to new products), removals last (a product's workflow links
+    # go first; a downgrade, which runs these in reverse, brings products back before linking them).
+    for container in (DomainOps(additions), WorkflowOps(ops), DomainOps(removals)):
+        if container.ops:
+            upgrade_ops.ops.append(container)
     return _continue()
 
 

@@ -66,3 +66,21 @@ def schema_versions_folder() -> str:
     """orchestrator-core's own schema revisions, which ``main.py db ...`` adds to version_locations."""
     migrations_init = str(_module("migrations").__file__)
     return os.path.join(os.path.dirname(os.path.abspath(migrations_init)), "versions", "schema")
+
+
+def subscription_model_registry() -> Mapping[str, Any]:
+    """orchestrator-core's ``SUBSCRIPTION_MODEL_REGISTRY``: product name -> ``SubscriptionModel`` class."""
+    registry: Mapping[str, Any] = _module("domain").SUBSCRIPTION_MODEL_REGISTRY
+    return registry
+
+
+def domain_base() -> ModuleType:
+    """orchestrator-core's ``domain.base``: ``DomainModel``, ``ProductBlockModel``, ``SubscriptionModel``."""
+    return _module("domain.base")
+
+
+def lifecycle_variants() -> Mapping[tuple[Any, Any], Any]:
+    """(base model class, lifecycle) -> the model class for that lifecycle, as orchestrator-core registers
+    them (``domain.lifecycle``)."""
+    variants: Mapping[tuple[Any, Any], Any] = _module("domain.lifecycle")._sub_type_per_lifecycle
+    return variants

@@ -19,6 +19,27 @@ PREFIX = "wfplugin_"
 
 
 @dataclass(frozen=True)
+class ProductValues:
+    description: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    fixed_inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BlockValues:
+    description: str | None = None
+    tag: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceTypeValues:
+    description: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
 class Options:
     product_types: Mapping[str, tuple[ProductSelector, ...]] = field(default_factory=dict)
     """``wfplugin_product_types``: workflow name -> the products it is linked to, exactly. A value is
@@ -65,6 +86,27 @@ class Options:
     """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
     declares none of them (normally a missing ``import workflows``, so refused). Default: ``False``."""
 
+    domain_models: bool = False
+    """``wfplugin_domain_models``: also compare the domain models (products, product blocks, resource types,
+    fixed inputs of ``SUBSCRIPTION_MODEL_REGISTRY``) and write their migration. Default: ``False``."""
+
+    products: Mapping[str, ProductValues] = field(default_factory=dict)
+    """``wfplugin_products``: product name -> what a new product's row needs that the code cannot say:
+    ``{"description": ..., "tag": ..., "status": ..., "fixed_inputs": {name: value}}``. ``status``
+    defaults to ``"active"``; description and tag default to those of the existing products of the same
+    product type when they all agree; a fixed input defaults to the only value its type allows, or the
+    field's default. Read only when the product is created. Default: ``{}``."""
+
+    product_blocks: Mapping[str, BlockValues] = field(default_factory=dict)
+    """``wfplugin_product_blocks``: product block name -> ``{"description": ..., "tag": ..., "status": ...}``
+    for a new product block (status defaults to ``"active"``). Default: ``{}``."""
+
+    resource_types: Mapping[str, ResourceTypeValues] = field(default_factory=dict)
+    """``wfplugin_resource_types``: resource type -> its description (a string), or ``{"description": ...,
+    "value": ...}`` where ``value`` is written to the existing subscription instances of a block that
+    gains this required resource type. The description defaults to the field's own
+    (``Field(description=...)``); the value to the field's default. Default: ``{}``."""
+
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
         """Parse the ``wfplugin_*`` keyword arguments; what is not given keeps the default above."""
@@ -90,7 +132,7 @@ def did_you_mean(name: str, candidates: Iterable[str], prefix: str = "") -> str:
 
 def _mapping(value: Any, option: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise WorkflowPluginError(f"{option} must be a dict of workflow name -> value, got {type(value).__name__}")
+        raise WorkflowPluginError(f"{option} must be a dict, got {type(value).__name__}")
     return value
 
 
@@ -128,6 +170,29 @@ def _read_workflows(value: Any, option: str) -> str:
     return str(value)
 
 
+def _values(value: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """A dict whose keys are among ``keys`` and whose values are strings (``fixed_inputs``: a dict of them)."""
+    items = _mapping(value, where)
+    parsed: dict[str, Any] = {}
+    for key, item in items.items():
+        if key not in keys:
+            raise WorkflowPluginError(
+                f"{where} has an unknown key {key!r}{did_you_mean(str(key), keys)}; known keys: {', '.join(keys)}"
+            )
+        if key == "fixed_inputs":
+            parsed[key] = {
+                name: _string(fixed, f"{where}['fixed_inputs'][{name!r}]")
+                for name, fixed in _mapping(item, where).items()
+            }
+        else:
+            parsed[key] = _string(item, f"{where}[{key!r}]")
+    return parsed
+
+
+def _per_name(value: Any, option: str, parse: Callable[[Any, str], Any]) -> dict[str, Any]:
+    return {name: parse(item, f"{option}[{name!r}]") for name, item in _mapping(value, option).items()}
+
+
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "product_types": lambda value, option: {
         name: _selectors(selectors, f"{option}[{name!r}]") for name, selectors in _mapping(value, option).items()
@@ -142,4 +207,22 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "default_product_workflows": lambda value, option: None if value is None else _strings(value, option),
     "read_workflows": _read_workflows,
     "allow_removing_all": _bool,
+    "domain_models": _bool,
+    "products": lambda value, option: _per_name(
+        value,
+        option,
+        lambda item, where: ProductValues(**_values(item, where, ("description", "tag", "status", "fixed_inputs"))),
+    ),
+    "product_blocks": lambda value, option: _per_name(
+        value, option, lambda item, where: BlockValues(**_values(item, where, ("description", "tag", "status")))
+    ),
+    "resource_types": lambda value, option: _per_name(
+        value,
+        option,
+        lambda item, where: (
+            ResourceTypeValues(description=_string(item, where))
+            if isinstance(item, str)
+            else ResourceTypeValues(**_values(item, where, ("description", "value")))
+        ),
+    ),
 }

@@ -57,10 +57,13 @@ def register_renderers() -> None:
     _renderers_registered = True
     from alembic.autogenerate.render import renderers
 
+    from alembic_wfplugin.domain.ops import DomainOps
+    from alembic_wfplugin.domain.render import render_domain_ops
     from alembic_wfplugin.workflows.ops import WorkflowOps
     from alembic_wfplugin.workflows.render import render_workflow_ops
 
     renderers.dispatch_for(WorkflowOps)(render_workflow_ops)
+    renderers.dispatch_for(DomainOps)(render_domain_ops)
 
 
 def compare_workflows(autogen_context: Any, upgrade_ops: Any, *rest: Any) -> Any:

@@ -168,7 +168,7 @@ class FixtureApp:
     def configure(self, **options: object) -> None:
         """Add alembic-wfplugin options to the context.configure(...) call in migrations/env.py."""
         env_py = self.directory / "migrations" / "env.py"
-        anchor = '        wfplugin_import_modules=["workflows"],\n'
+        anchor = '        wfplugin_import_modules=["products", "workflows"],\n'
         text = env_py.read_text()
         assert anchor in text
         added = "".join(f"        {key}={value!r},\n" for key, value in options.items())

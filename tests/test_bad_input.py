@@ -94,7 +94,7 @@ def test_missing_import_of_the_workflows_package_is_refused(registered_app: Fixt
     main_py = registered_app.directory / "main.py"
     main_py.write_text(main_py.read_text().replace("import workflows", "# import workflows"))
     env_py = registered_app.directory / "migrations" / "env.py"
-    env_py.write_text(env_py.read_text().replace('wfplugin_import_modules=["workflows"],', ""))
+    env_py.write_text(env_py.read_text().replace('wfplugin_import_modules=["products", "workflows"],', ""))
     fails_cleanly(registered_app, "declares none of the application's workflows", "import workflows")
 
 

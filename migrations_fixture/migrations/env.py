@@ -91,7 +91,7 @@ def run_migrations_online() -> None:
         # through main.py).
         process_revision_directives=skip_empty_revision,
         # Lets plain `alembic check` (which does not run main.py) see the application's workflows.
-        wfplugin_import_modules=["workflows"],
+        wfplugin_import_modules=["products", "workflows"],
         compare_type=True,
     )
     try:

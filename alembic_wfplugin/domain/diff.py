@@ -1,0 +1,403 @@
+"""The pure core for domain models: declared and defined domain models in, the changes that make the
+database match the code out, or one error listing everything the code cannot say. No I/O.
+
+What is decided here:
+
+- Objects the code declares and the database lacks are added; their description, tag and status are
+  written only then (later differences are the database's business: the UI edits them).
+- Objects the database holds and the code no longer declares are removed, with everything that refers
+  to them, only if nothing uses them (no subscription, instance, value or instance relation). Where
+  something does in this database, autogenerate stops and says what; where it does only in another
+  database, the revision stops that upgrade (decided when it runs).
+- Values the code cannot state come from the options, or from safe inference, else one error lists
+  every missing value and the exact option text to add.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from alembic_wfplugin.domain.model import (
+    PRODUCT_STATUSES,
+    DeclaredDomain,
+    DefinedDomain,
+    DefinedProduct,
+    DomainChange,
+    Field,
+    Value,
+)
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.options import PREFIX, BlockValues, Options, ProductValues, did_you_mean
+from alembic_wfplugin.workflows.model import Product
+
+TAG_LENGTH = 20  # products.tag is varchar(20)
+
+
+@dataclass(frozen=True)
+class DomainDiff:
+    additions: tuple[DomainChange, ...]  # run before the workflow changes
+    removals: tuple[DomainChange, ...]  # run after them (a product's workflow links go first)
+    products: tuple[Product, ...]  # the products once the revision has run, for the workflow diff
+
+
+@dataclass
+class _Problems:
+    """Everything that stops autogenerate, collected so that one run reports it all."""
+
+    products: dict[str, dict[str, str]] = field(default_factory=dict)  # option text to add, per product
+    blocks: dict[str, dict[str, str]] = field(default_factory=dict)
+    resource_types: dict[str, str] = field(default_factory=dict)
+    in_use: list[str] = field(default_factory=list)
+
+    def raise_if_any(self) -> None:
+        parts = []
+        if self.products or self.blocks or self.resource_types:
+            parts.append(_missing_values_message(self))
+        if self.in_use:
+            parts.append(
+                "These objects are no longer in the code but this database still uses them, so removing them "
+                "would lose data:\n  - "
+                + "\n  - ".join(self.in_use)
+                + "\nKeep them in the code until nothing uses them (terminate and archive the subscriptions, "
+                "or migrate them in a data migration first)."
+            )
+        if parts:
+            raise WorkflowPluginError("\n\n".join(parts))
+
+
+def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> DomainDiff:
+    _check_options(declared, options)
+    problems = _Problems()
+    changes: list[DomainChange] = []
+    changes += _resource_types(declared, database, options, problems)
+    changes += _blocks(declared, database, options, problems)
+    changes += _products(declared, database, options, problems)
+    _guard_mass_removal(declared, database, options)
+    problems.raise_if_any()
+    additions = sorted((c for c in changes if c.action == "add"), key=lambda c: c.sort_key)
+    removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
+    return DomainDiff(tuple(additions), tuple(removals), _products_after(database, additions, removals))
+
+
+def _resource_types(
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+) -> list[DomainChange]:
+    fields: dict[str, Field] = {}
+    for block in declared.blocks.values():
+        for name, resource_type in block.resource_types.items():
+            fields.setdefault(name, resource_type)
+    changes = []
+    for name, resource_type in sorted(fields.items()):
+        if name in database.resource_types:
+            continue
+        given = options.resource_types.get(name)
+        description = (given.description if given else None) or resource_type.description
+        if description is None:
+            problems.resource_types[name] = "..."
+        changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, "new in the code"))
+    for name, row in sorted(database.resource_types.items()):
+        if name in fields:
+            continue
+        if row.values:
+            problems.in_use.append(f"resource type {name!r}: {row.values} subscription instance values")
+        changes.append(
+            DomainChange("remove", "resource_type", (name,), {"description": row.description}, "not in the code")
+        )
+    return changes
+
+
+def _blocks(
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+) -> list[DomainChange]:
+    changes = []
+    for name, block in declared.blocks.items():
+        row = database.blocks.get(name)
+        if row is None:
+            given = options.product_blocks.get(name)
+            columns: dict[str, Value] = {
+                "description": given.description if given else None,
+                "tag": given.tag if given else None,
+                "status": (given.status if given else None) or "active",
+            }
+            missing = {key: "..." for key in ("description", "tag") if columns[key] is None}
+            if missing:
+                problems.blocks[name] = missing
+            changes.append(DomainChange("add", "product_block", (name,), columns, "new in the code"))
+        old_resource_types = set(row.resource_types) if row else set()
+        for resource_type, spec in block.resource_types.items():
+            if resource_type in old_resource_types:
+                continue
+            value = _backfill_value(resource_type, spec, options)
+            needs_value = spec.required and value is None
+            if needs_value and row is not None and row.instances:
+                problems.resource_types[resource_type] = _resource_type_option(
+                    resource_type, database, options, spec, f"value for {row.instances} existing {name} instances"
+                )
+            changes.append(
+                DomainChange(
+                    "add",
+                    "block_resource_type",
+                    (name, resource_type),
+                    {"value": value, "needs_value": needs_value},
+                    "new field of the block in the code",
+                )
+            )
+        for depends_on in block.depends_on:
+            if row is None or depends_on not in row.depends_on:
+                changes.append(DomainChange("add", "block_relation", (name, depends_on), {}, "new in the code"))
+        if row is not None:
+            changes += _removed_from_block(name, block.resource_types, block.depends_on, database, problems)
+    for name, row in sorted(database.blocks.items()):
+        if name in declared.blocks:
+            continue
+        if row.instances:
+            problems.in_use.append(f"product block {name!r}: {row.instances} subscription instances")
+        columns = {"description": row.description, "tag": row.tag, "status": row.status}
+        changes.append(DomainChange("remove", "product_block", (name,), columns, "not in the code"))
+        changes += _removed_from_block(name, {}, (), database, problems)
+    return changes
+
+
+def _removed_from_block(
+    name: str, resource_types: Iterable[str], depends_on: Iterable[str], database: DefinedDomain, problems: _Problems
+) -> list[DomainChange]:
+    """The resource types and relations of a database block that the code no longer gives it."""
+    row = database.blocks[name]
+    changes = []
+    for resource_type in sorted(set(row.resource_types) - set(resource_types)):
+        if row.values.get(resource_type):
+            problems.in_use.append(
+                f"resource type {resource_type!r} of product block {name!r}: {row.values[resource_type]} values"
+            )
+        changes.append(
+            DomainChange(
+                "remove",
+                "block_resource_type",
+                (name, resource_type),
+                {"value": None, "needs_value": False},
+                "not a field of the block in the code",
+            )
+        )
+    for used in sorted(set(row.depends_on) - set(depends_on)):
+        if row.relations.get(used):
+            problems.in_use.append(
+                f"product block relation {name!r} -> {used!r}: {row.relations[used]} subscription instance relations"
+            )
+        changes.append(DomainChange("remove", "block_relation", (name, used), {}, "not in the code"))
+    return changes
+
+
+def _products(
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+) -> list[DomainChange]:
+    changes = []
+    for name, product in declared.products.items():
+        row = database.products.get(name)
+        given = options.products.get(name)
+        if row is None:
+            same_type = [p for p in database.products.values() if p.product_type == product.product_type]
+            columns: dict[str, Value] = {
+                "product_type": product.product_type,
+                "description": (given.description if given else None) or _agreed(same_type, "description"),
+                "tag": (given.tag if given else None) or _agreed(same_type, "tag"),
+                "status": (given.status if given else None) or "active",
+            }
+            missing = {key: "..." for key in ("description", "tag") if columns[key] is None}
+            if missing:
+                problems.products.setdefault(name, {}).update(missing)
+            changes.append(DomainChange("add", "product", (name,), columns, "new in the code"))
+        for block in product.blocks:
+            if row is None or block not in row.blocks:
+                changes.append(DomainChange("add", "product_block_link", (name, block), {}, "new in the code"))
+        for fixed_input, spec in product.fixed_inputs.items():
+            if row is not None and fixed_input in row.fixed_inputs:
+                continue
+            value = _fixed_input_value(fixed_input, spec, given.fixed_inputs if given else {})
+            if value is None:
+                hint = f"one of {', '.join(map(repr, spec.allowed))}" if spec.allowed else "..."
+                problems.products.setdefault(name, {})[f"fixed_inputs.{fixed_input}"] = hint
+            changes.append(DomainChange("add", "fixed_input", (name, fixed_input), {"value": value}, "new in the code"))
+        if row is not None:
+            changes += _removed_from_product(row, product.blocks, product.fixed_inputs, problems)
+    for name, row in sorted(database.products.items()):
+        if name in declared.products:
+            continue
+        if row.subscriptions:
+            problems.in_use.append(f"product {name!r}: {row.subscriptions} subscriptions")
+        columns = {
+            "product_type": row.product_type,
+            "description": row.description,
+            "tag": row.tag,
+            "status": row.status,
+        }
+        changes.append(DomainChange("remove", "product", (name,), columns, "not in SUBSCRIPTION_MODEL_REGISTRY"))
+        changes += _removed_from_product(row, (), {}, problems, check=False)
+    return changes
+
+
+def _removed_from_product(
+    row: DefinedProduct, blocks: Iterable[str], fixed_inputs: Iterable[str], problems: _Problems, check: bool = True
+) -> list[DomainChange]:
+    changes = []
+    for block in sorted(set(row.blocks) - set(blocks)):
+        if check and row.block_instances.get(block):
+            problems.in_use.append(
+                f"product block {block!r} of product {row.name!r}: {row.block_instances[block]} subscription instances"
+            )
+        changes.append(DomainChange("remove", "product_block_link", (row.name, block), {}, "not in the code"))
+    for fixed_input in sorted(set(row.fixed_inputs) - set(fixed_inputs)):
+        if check and row.subscriptions:
+            problems.in_use.append(
+                f"fixed input {fixed_input!r} of product {row.name!r}: part of its {row.subscriptions} subscriptions"
+            )
+        changes.append(
+            DomainChange(
+                "remove",
+                "fixed_input",
+                (row.name, fixed_input),
+                {"value": row.fixed_inputs[fixed_input]},
+                "not in the code",
+            )
+        )
+    return changes
+
+
+def _agreed(products: list[DefinedProduct], column: str) -> str | None:
+    """The value every existing product of a type has in ``column``, if they all agree."""
+    values = {getattr(product, column) for product in products}
+    return values.pop() if len(values) == 1 else None
+
+
+def _fixed_input_value(name: str, spec: Field, given: Mapping[str, str]) -> str | None:
+    if name in given:
+        return given[name]
+    if spec.allowed is not None and len(spec.allowed) == 1:
+        return spec.allowed[0]
+    return spec.default
+
+
+def _backfill_value(name: str, spec: Field, options: Options) -> str | None:
+    given = options.resource_types.get(name)
+    if given is not None and given.value is not None:
+        return given.value
+    if spec.allowed is not None and len(spec.allowed) == 1:
+        return spec.allowed[0]
+    return spec.default
+
+
+def _resource_type_option(name: str, database: DefinedDomain, options: Options, spec: Field, why: str) -> str:
+    given = options.resource_types.get(name)
+    description = (given.description if given else None) or spec.description
+    if description is None and name in database.resource_types:
+        description = database.resource_types[name].description
+    return f'{{"description": {_quoted(description or "...")}, "value": "..."}}  # {why}'
+
+
+def _products_after(
+    database: DefinedDomain, additions: Iterable[DomainChange], removals: Iterable[DomainChange]
+) -> tuple[Product, ...]:
+    products = {name: Product(name, row.product_type, row.tag) for name, row in database.products.items()}
+    for change in removals:
+        if change.kind == "product":
+            del products[change.key[0]]
+    for change in additions:
+        if change.kind == "product":
+            products[change.key[0]] = Product(
+                change.key[0], str(change.columns["product_type"]), str(change.columns["tag"])
+            )
+    return tuple(products[name] for name in sorted(products))
+
+
+def _guard_mass_removal(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> None:
+    """An empty or nearly empty registry is almost always a missing ``import products``."""
+    removed = [name for name in database.products if name not in declared.products]
+    total = len(database.products)
+    if options.allow_removing_all or not removed:
+        return
+    if len(removed) == total or (total >= 4 and 2 * len(removed) > total):
+        raise WorkflowPluginError(
+            f"This revision would remove {len(removed)} of the database's {total} products "
+            f"({', '.join(map(repr, sorted(removed)[:5]))}{', ...' if len(removed) > 5 else ''}): "
+            "SUBSCRIPTION_MODEL_REGISTRY has almost none of them. Usually the application's products package "
+            "was not imported before autogenerate: import it in main.py, or name it in "
+            f"{PREFIX}import_modules. If the removal is intended, set {PREFIX}allow_removing_all=True."
+        )
+
+
+def _check_options(declared: DeclaredDomain, options: Options) -> None:
+    problems = []
+    for option, names, known in (
+        ("products", options.products, declared.products),
+        ("product_blocks", options.product_blocks, declared.blocks),
+        ("resource_types", options.resource_types, {rt for b in declared.blocks.values() for rt in b.resource_types}),
+    ):
+        for name in sorted(set(names) - set(known)):
+            problems.append(f"{PREFIX}{option}[{name!r}]: no such name in the code{did_you_mean(name, known)}")
+    with_status: list[tuple[str, Mapping[str, ProductValues | BlockValues]]] = [
+        ("products", options.products),
+        ("product_blocks", options.product_blocks),
+    ]
+    for option, objects in with_status:
+        for name, given in sorted(objects.items()):
+            if given.status is not None and given.status not in PRODUCT_STATUSES:
+                statuses = ", ".join(map(repr, PRODUCT_STATUSES))
+                problems.append(f"{PREFIX}{option}[{name!r}]['status'] is {given.status!r}; one of {statuses}")
+    for name, values in sorted(options.products.items()):
+        if values.tag is not None and len(values.tag) > TAG_LENGTH:
+            problems.append(f"{PREFIX}products[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
+        product = declared.products.get(name)
+        for fixed_input, value in sorted(values.fixed_inputs.items()):
+            spec = product.fixed_inputs.get(fixed_input) if product else None
+            if product is not None and spec is None:
+                problems.append(
+                    f"{PREFIX}products[{name!r}]['fixed_inputs'][{fixed_input!r}]: {product.product_type} has no such "
+                    f"field{did_you_mean(fixed_input, product.fixed_inputs)}"
+                )
+            elif spec is not None and spec.allowed is not None and value not in spec.allowed:
+                problems.append(
+                    f"{PREFIX}products[{name!r}]['fixed_inputs'][{fixed_input!r}] is {value!r}; its type allows "
+                    f"{', '.join(map(repr, spec.allowed))}"
+                )
+    if problems:
+        raise WorkflowPluginError(
+            "Invalid domain model options in context.configure():\n  - " + "\n  - ".join(problems)
+        )
+
+
+def _missing_values_message(problems: _Problems) -> str:
+    """The exact option text to add to ``context.configure(...)``."""
+    lines = [
+        "Domain models: the code does not say these values of new objects. Add them to context.configure(...) "
+        "in migrations/env.py (merging with what is there), then run autogenerate again:"
+    ]
+    if problems.products:
+        lines.append(f"    {PREFIX}products={{")
+        for name, missing in sorted(problems.products.items()):
+            fixed = {key.split(".", 1)[1]: hint for key, hint in missing.items() if key.startswith("fixed_inputs.")}
+            parts = [f'"{key}": "..."' for key in ("description", "tag") if key in missing]
+            if fixed:
+                parts.append('"fixed_inputs": {' + ", ".join(f'{_quoted(key)}: "..."' for key in sorted(fixed)) + "}")
+            notes = [f"{key}: {hint}" for key, hint in sorted(fixed.items()) if hint != "..."]
+            lines.append(
+                f"        {_quoted(name)}: {{{', '.join(parts)}}},{'  # ' + '; '.join(notes) if notes else ''}"
+            )
+        lines.append("    },")
+    if problems.blocks:
+        lines.append(f"    {PREFIX}product_blocks={{")
+        for name, missing in sorted(problems.blocks.items()):
+            values = ", ".join(f'{_quoted(key)}: "..."' for key in missing)
+            lines.append(f"        {_quoted(name)}: {{{values}}},")
+        lines.append("    },")
+    if problems.resource_types:
+        lines.append(f"    {PREFIX}resource_types={{")
+        for name, text in sorted(problems.resource_types.items()):
+            lines.append(f"        {_quoted(name)}: {text if text != '...' else _quoted(text)},")
+        lines.append("    },")
+    return "\n".join(lines)
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted Python string literal, as the option text in env.py is written."""
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,134 @@
+"""The pure core's vocabulary for domain models: what the code declares, what the database holds, and
+the changes between them. Plain data: no alembic, no SQLAlchemy, no orchestrator-core."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+Value = str | bool | None
+
+# The kinds of object, in the order a revision adds them (and removes them in reverse): each kind's
+# rows refer by name only to kinds before it.
+KINDS = (
+    "resource_type",
+    "product_block",
+    "block_resource_type",
+    "block_relation",
+    "product",
+    "product_block_link",
+    "fixed_input",
+)
+# How people call each kind: log lines, the drift report.
+LABELS = {kind: kind.replace("_", " ") for kind in KINDS}
+PRODUCT_STATUSES = ("active", "pre production", "phase out", "end of life")  # orchestrator-core's ProductLifecycle
+
+
+@dataclass(frozen=True)
+class Field:
+    """A plain field of a model: a fixed input of a product, a resource type of a product block."""
+
+    name: str
+    required: bool  # the model needs a value: no default and not optional
+    default: str | None = None  # the model's default, as orchestrator-core stores it (str(value))
+    allowed: tuple[str, ...] | None = None  # the only values the type allows (an Enum or a Literal)
+    description: str | None = None  # pydantic's Field(description=...)
+
+
+@dataclass(frozen=True)
+class DeclaredBlock:
+    name: str
+    resource_types: Mapping[str, Field]
+    depends_on: tuple[str, ...]  # names of the blocks it uses (several for an abstract block type)
+
+
+@dataclass(frozen=True)
+class DeclaredProduct:
+    name: str
+    product_type: str  # the registered class's name
+    fixed_inputs: Mapping[str, Field]
+    blocks: tuple[str, ...]  # its root product blocks
+
+
+@dataclass(frozen=True)
+class DeclaredDomain:
+    products: Mapping[str, DeclaredProduct]
+    blocks: Mapping[str, DeclaredBlock]
+
+
+@dataclass(frozen=True)
+class DefinedProduct:
+    name: str
+    product_type: str
+    description: str
+    tag: str
+    status: str
+    fixed_inputs: Mapping[str, str]
+    blocks: tuple[str, ...]
+    subscriptions: int  # subscriptions of this product
+    block_instances: Mapping[str, int] = field(default_factory=dict)  # root block -> instances in its subscriptions
+
+
+@dataclass(frozen=True)
+class DefinedBlock:
+    name: str
+    description: str
+    tag: str | None
+    status: str | None
+    resource_types: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    instances: int  # subscription instances of this block
+    values: Mapping[str, int] = field(default_factory=dict)  # resource type -> values on its instances
+    relations: Mapping[str, int] = field(default_factory=dict)  # depends-on block -> instance relations
+
+
+@dataclass(frozen=True)
+class DefinedResourceType:
+    name: str
+    description: str | None
+    values: int  # subscription instance values of this resource type
+
+
+@dataclass(frozen=True)
+class DefinedDomain:
+    products: Mapping[str, DefinedProduct]
+    blocks: Mapping[str, DefinedBlock]
+    resource_types: Mapping[str, DefinedResourceType]
+
+
+@dataclass(frozen=True)
+class DomainChange:
+    """Add or remove one object. ``key`` names it (product, block, resource type, or a pair of them);
+    ``columns`` is its whole state: what an add writes, what a remove's undo writes back."""
+
+    action: str  # "add" or "remove"
+    kind: str  # one of KINDS
+    key: tuple[str, ...]
+    columns: Mapping[str, Value] = field(default_factory=dict)
+    reason: str = field(default="", compare=False)
+
+    @property
+    def sort_key(self) -> tuple[int, tuple[str, ...]]:
+        position = KINDS.index(self.kind)
+        return (position if self.action == "add" else -position, self.key)
+
+    def reversed(self) -> DomainChange:
+        action = "remove" if self.action == "add" else "add"
+        return DomainChange(action, self.kind, self.key, self.columns, f"undoes: {self.reason}")
+
+    def describe(self) -> str:
+        """``added product 'User internal' (User)``: a log line in alembic's style."""
+        done = "added" if self.action == "add" else "removed"
+        to = "to" if self.action == "add" else "from"
+        first = self.key[0]
+        if self.kind == "product":
+            return f"{done} product {first!r} ({self.columns['product_type']})"
+        if self.kind == "block_resource_type":
+            return f"{done} resource type {self.key[1]!r} {to} product block {first!r}"
+        if self.kind == "block_relation":
+            return f"{done} product block relation {first!r} -> {self.key[1]!r}"
+        if self.kind == "product_block_link":
+            return f"{done} product block {self.key[1]!r} {to} product {first!r}"
+        if self.kind == "fixed_input":
+            return f"{done} fixed input {self.key[1]!r} = {self.columns['value']!r} {to} product {first!r}"
+        return f"{done} {LABELS[self.kind]} {first!r}"
