@@ -156,6 +156,14 @@ class FixtureApp:
         finally:
             engine.dispose()
 
+    def domain(self) -> dict[str, list[tuple[object, ...]]]:
+        engine = sa.create_engine(self.database_url, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                return domain_state(connection)
+        finally:
+            engine.dispose()
+
     def snapshot(self) -> dict[str, object]:
         """What a downgrade must restore exactly: workflow rows without ids and creation times (deleted_at
         to the microsecond), links by product name, process rows."""
@@ -209,3 +217,37 @@ class FixtureApp:
             name: WorkflowRow(target, description, is_task, deleted_at is not None, tuple(products))
             for name, target, description, is_task, deleted_at, products in self.query(WORKFLOW_ROWS)
         }
+
+
+# The domain model tables by name (ids and timestamps differ between databases; names do not).
+DOMAIN_QUERIES = {
+    "products": """
+        SELECT p.name, p.product_type, p.description, p.tag, p.status,
+               coalesce((SELECT array_agg(fi.name || '=' || fi.value ORDER BY fi.name) FROM fixed_inputs fi
+                         WHERE fi.product_id = p.product_id), '{}'),
+               coalesce((SELECT array_agg(b.name ORDER BY b.name) FROM product_product_blocks ppb
+                         JOIN product_blocks b USING (product_block_id) WHERE ppb.product_id = p.product_id), '{}')
+        FROM products p ORDER BY p.name""",
+    "product_blocks": """
+        SELECT b.name, b.description, b.tag, b.status,
+               coalesce((SELECT array_agg(rt.resource_type ORDER BY rt.resource_type)
+                         FROM product_block_resource_types pbrt JOIN resource_types rt USING (resource_type_id)
+                         WHERE pbrt.product_block_id = b.product_block_id), '{}'),
+               coalesce((SELECT array_agg(d.name ORDER BY d.name) FROM product_block_relations r
+                         JOIN product_blocks d ON d.product_block_id = r.depends_on_id
+                         WHERE r.in_use_by_id = b.product_block_id), '{}')
+        FROM product_blocks b ORDER BY b.name""",
+    "resource_types": "SELECT resource_type, description FROM resource_types ORDER BY resource_type",
+    "values": """
+        SELECT b.name, rt.resource_type, v.value FROM subscription_instance_values v
+        JOIN subscription_instances si USING (subscription_instance_id)
+        JOIN product_blocks b USING (product_block_id) JOIN resource_types rt USING (resource_type_id)
+        ORDER BY 1, 2, 3""",
+}
+
+
+def domain_state(connection: sa.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """Every domain model row by name, with what the revision may write to subscription instances."""
+    return {
+        table: [tuple(row) for row in connection.execute(sa.text(query))] for table, query in DOMAIN_QUERIES.items()
+    }
