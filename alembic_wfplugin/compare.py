@@ -73,6 +73,8 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     domain = None
     if options.domain_models:
         domain = diff_domain(declared_domain(), defined_domain(autogen_context.connection), options)
+        for unknown in domain.unknown:
+            log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
         # new products get their workflow links in the same revision; removed ones lose them
         database = dataclasses.replace(database, products=domain.products)
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import uuid
 from collections.abc import Iterator, MutableMapping
@@ -126,3 +127,27 @@ def fixture_registry(registry: MutableMapping[str, Any], fixture_copy: Path) -> 
         yield registry
     finally:
         sys.path.remove(str(fixture_copy))
+
+
+@pytest.fixture
+def model_registry(fixture_registry: MutableMapping[str, Any]) -> Iterator[MutableMapping[str, Any]]:
+    """SUBSCRIPTION_MODEL_REGISTRY with the tutorial's three products (and its workflows registered),
+    restored afterwards."""
+    registry: MutableMapping[str, Any] = compat.subscription_model_registry()  # type: ignore[assignment]
+    saved = dict(registry)
+    products = importlib.import_module("products")  # the fixture copy is on sys.path
+    registry.update({"User Group": products.UserGroup, "User internal": products.User, "User external": products.User})
+    yield registry
+    registry.clear()
+    registry.update(saved)
+
+
+@pytest.fixture
+def target_connection(pg: pgserver.PostgresCluster, template_database: str) -> Iterator[sa.Connection]:
+    """A second database, a copy of the same template."""
+    name = f"wfplugin_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(pg.create_database(name, template=template_database), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+    pg.drop_database(name)

@@ -5,28 +5,8 @@ the same revision; and a missing value reported once, without a file and without
 
 from __future__ import annotations
 
+from tests.domain_harness import TUTORIAL_OPTIONS
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, VERSIONS, FixtureApp
-
-# What the code cannot say, as the tutorial's hand-written migration states it.
-TUTORIAL_OPTIONS = {
-    "wfplugin_domain_models": True,
-    "wfplugin_products": {
-        "User Group": {"description": "The users of a group", "tag": "GROUP"},
-        "User internal": {"description": "An internal user", "tag": "USER_INT", "fixed_inputs": {"affiliation": "internal"}},
-        "User external": {"description": "An external user", "tag": "USER_EXT", "fixed_inputs": {"affiliation": "external"}},
-    },
-    "wfplugin_product_blocks": {
-        "UserGroupBlock": {"description": "User group settings", "tag": "UGS"},
-        "UserBlock": {"description": "User settings", "tag": "US"},
-    },
-    "wfplugin_resource_types": {
-        "group_name": "Unique name of user group",
-        "group_id": "Unique id of user group",
-        "username": "Name of user",
-        "age": "Age of user",
-        "user_id": "Unique id of user",
-    },
-}
 
 
 def without_products(app: FixtureApp) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import sys
-import uuid
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -33,7 +32,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from alembic_wfplugin import compat, pgserver
+from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import run_rendered
@@ -170,17 +169,6 @@ def workflow_modules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sys.path.insert(0, str(root))
     yield "wfprop"
     sys.path.remove(str(root))
-
-
-@pytest.fixture
-def target_connection(pg: pgserver.PostgresCluster, template_database: str) -> Iterator[sa.Connection]:
-    """A second database, a copy of the same template."""
-    name = f"wfplugin_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(pg.create_database(name, template=template_database), poolclass=sa.pool.NullPool)
-    with engine.connect() as connection:
-        yield connection
-    engine.dispose()
-    pg.drop_database(name)
 
 
 def set_up(connection: sa.Connection, scenario: Scenario, rows: tuple[Row, ...]) -> None:

@@ -40,6 +40,7 @@ class DomainDiff:
     additions: tuple[DomainChange, ...]  # run before the workflow changes
     removals: tuple[DomainChange, ...]  # run after them (a product's workflow links go first)
     products: tuple[Product, ...]  # the products once the revision has run, for the workflow diff
+    unknown: tuple[str, ...] = ()  # options naming nothing in the code or the database: warnings
 
 
 @dataclass
@@ -50,11 +51,16 @@ class _Problems:
     blocks: dict[str, dict[str, str]] = field(default_factory=dict)
     resource_types: dict[str, str] = field(default_factory=dict)
     in_use: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # shown with missing values: often a typo
 
     def raise_if_any(self) -> None:
         parts = []
         if self.products or self.blocks or self.resource_types:
             parts.append(_missing_values_message(self))
+            if self.unknown:
+                parts.append(
+                    "These options name nothing in the code or the database:\n  - " + "\n  - ".join(self.unknown)
+                )
         if self.in_use:
             parts.append(
                 "These objects are no longer in the code but this database still uses them, so removing them "
@@ -68,17 +74,18 @@ class _Problems:
 
 
 def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> DomainDiff:
-    _check_options(declared, options)
-    problems = _Problems()
+    _guard_mass_removal(declared, database, options)
+    _check_option_values(declared, options)
+    problems = _Problems(unknown=_unknown_names(declared, database, options))
     changes: list[DomainChange] = []
     changes += _resource_types(declared, database, options, problems)
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
-    _guard_mass_removal(declared, database, options)
     problems.raise_if_any()
     additions = sorted((c for c in changes if c.action == "add"), key=lambda c: c.sort_key)
     removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
-    return DomainDiff(tuple(additions), tuple(removals), _products_after(database, additions, removals))
+    products = _products_after(database, additions, removals)
+    return DomainDiff(tuple(additions), tuple(removals), products, tuple(problems.unknown))
 
 
 def _resource_types(
@@ -326,15 +333,23 @@ def _guard_mass_removal(declared: DeclaredDomain, database: DefinedDomain, optio
         )
 
 
-def _check_options(declared: DeclaredDomain, options: Options) -> None:
-    problems = []
+def _unknown_names(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[str]:
+    """Option entries for names in neither the code nor the database: a typo, or left over from an
+    object that a revision removed (so not an error by itself)."""
+    unknown = []
+    resource_types = {name for block in declared.blocks.values() for name in block.resource_types}
     for option, names, known in (
-        ("products", options.products, declared.products),
-        ("product_blocks", options.product_blocks, declared.blocks),
-        ("resource_types", options.resource_types, {rt for b in declared.blocks.values() for rt in b.resource_types}),
+        ("products", options.products, {*declared.products, *database.products}),
+        ("product_blocks", options.product_blocks, {*declared.blocks, *database.blocks}),
+        ("resource_types", options.resource_types, {*resource_types, *database.resource_types}),
     ):
-        for name in sorted(set(names) - set(known)):
-            problems.append(f"{PREFIX}{option}[{name!r}]: no such name in the code{did_you_mean(name, known)}")
+        for name in sorted(set(names) - known):
+            unknown.append(f"{PREFIX}{option}[{name!r}]{did_you_mean(name, known)}")
+    return unknown
+
+
+def _check_option_values(declared: DeclaredDomain, options: Options) -> None:
+    problems = []
     with_status: list[tuple[str, Mapping[str, ProductValues | BlockValues]]] = [
         ("products", options.products),
         ("product_blocks", options.product_blocks),

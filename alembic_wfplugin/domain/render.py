@@ -214,7 +214,8 @@ def _stop_if_used(users: str, condition: str | None, message: str) -> str:
 
 
 def _in_use_message(label: str, kind: Kind) -> str:
-    name = " of ".join("{entry[" + repr(key) + "]!r}" for key in reversed(kind.keys))
+    named = ["{entry[" + repr(key) + "]!r}" for key in kind.keys]
+    name = " -> ".join(named) if label == "block relation" else " of ".join(reversed(named))
     return (
         f'f"Cannot remove {label} {name}: {{used}} {kind.used_by} in this database. "\n'
         f'{INDENT * 2}"Keep it in the code until nothing uses it (this whole upgrade is rolled back)."'
