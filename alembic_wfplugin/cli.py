@@ -25,9 +25,11 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
 
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
+HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
 COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # by WorkflowOp.kind
 
 
@@ -76,14 +78,15 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
     except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return ERROR
-    ops = workflow_ops(script)
-    report(ops, sys.stdout)
-    if show_revision and ops:
+    ops, domain = workflow_ops(script), domain_ops(script)
+    report(ops, sys.stdout, hint=not domain)
+    report_domain(domain, sys.stdout)
+    if show_revision and (ops or domain):
         from alembic.autogenerate import render_python_code
 
         sys.stdout.write("\nWhat autogenerate would write into upgrade():\n\n    ")
         sys.stdout.write(render_python_code(script.upgrade_ops_list[-1]).strip() + "\n")
-    return DRIFT if ops else IN_SYNC
+    return DRIFT if ops or domain else IN_SYNC
 
 
 def on_embedded_server(path: str, section: str, orchestrator_versions: bool) -> int:
@@ -198,13 +201,33 @@ def workflow_ops(script: MigrationScript) -> list[WorkflowOp]:
     ]
 
 
+def domain_ops(script: MigrationScript) -> list[DomainOp]:
+    return [
+        op
+        for upgrade_ops in script.upgrade_ops_list
+        for container in upgrade_ops.ops
+        if isinstance(container, DomainOps)
+        for op in container.domain_ops
+    ]
+
+
+def report_domain(ops: Sequence[DomainOp], out: TextIO) -> None:
+    """Domain model changes (wfplugin_domain_models), one line each, as autogenerate logs them."""
+    if not ops:
+        return
+    out.write(f"\nDomain model drift: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
+    for op in ops:
+        out.write(f"  {op.describe()}  ({op.change.reason})\n")
+    out.write(HINT)
+
+
 def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
     """(workflow, change, target, products, why)"""
     target, products = op.details()
     return (op.name, op.kind, target, products, op.reason)
 
 
-def report(ops: Sequence[WorkflowOp], out: TextIO) -> None:
+def report(ops: Sequence[WorkflowOp], out: TextIO, *, hint: bool = True) -> None:
     if not ops:
         out.write("Workflow registration is in sync with the database.\n")
         return
@@ -217,4 +240,5 @@ def report(ops: Sequence[WorkflowOp], out: TextIO) -> None:
         if colour and index:
             cells[1] = f"\033[{COLOURS[kind]}m{cells[1]}\033[0m"
         out.write("  " + "  ".join(cells) + f"  {why}".rstrip() + "\n")
-    out.write('\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n')
+    if hint:
+        out.write(HINT)

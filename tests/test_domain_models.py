@@ -5,6 +5,8 @@ the same revision; and a missing value reported once, without a file and without
 
 from __future__ import annotations
 
+import sys
+
 from tests.domain_harness import TUTORIAL_OPTIONS
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, VERSIONS, FixtureApp
 
@@ -71,3 +73,20 @@ def test_a_missing_value_is_one_error_without_a_file(app: FixtureApp) -> None:
     for resource_type in ("group_id", "group_name", "user_id", "username"):
         assert f'"{resource_type}": "...",' in message
     assert '"age"' not in message.split("wfplugin_resource_types={")[1]
+
+
+def test_drift_report_and_alembic_check_cover_domain_models(app: FixtureApp) -> None:
+    without_products(app)
+    app.configure(**TUTORIAL_OPTIONS)
+
+    report = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
+    assert report.returncode == 1, report.stdout + report.stderr
+    # 5 resource types, 2 blocks, their 5 resource types and 1 relation, 3 products, 3 root blocks, 2 fixed inputs
+    assert "Domain model drift: 21 changes" in report.stdout
+    lines = report.stdout.splitlines()
+    assert "  added product 'User internal' (User)  (in SUBSCRIPTION_MODEL_REGISTRY)" in lines
+    assert "  added resource type 'user_id' to product block 'UserBlock'  (a field of UserBlock)" in lines
+
+    check = app.run_command(["alembic", "-c", "alembic.ini", "-n", "standalone", "check"], check=False)
+    assert check.returncode != 0
+    assert "('add_product', 'User internal')" in check.stdout + check.stderr

@@ -103,7 +103,9 @@ def _resource_types(
         description = (given.description if given else None) or resource_type.description
         if description is None:
             problems.resource_types[name] = "..."
-        changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, "new in the code"))
+        owners = ", ".join(block.name for block in declared.blocks.values() if name in block.resource_types)
+        reason = f"a field of {owners}"
+        changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, reason))
     for name, row in sorted(database.resource_types.items()):
         if name in fields:
             continue
@@ -131,7 +133,7 @@ def _blocks(
             missing = {key: "..." for key in ("description", "tag") if columns[key] is None}
             if missing:
                 problems.blocks[name] = missing
-            changes.append(DomainChange("add", "product_block", (name,), columns, "new in the code"))
+            changes.append(DomainChange("add", "product_block", (name,), columns, f"used by {_users(name, declared)}"))
         old_resource_types = set(row.resource_types) if row else set()
         for resource_type, spec in block.resource_types.items():
             if resource_type in old_resource_types:
@@ -148,12 +150,13 @@ def _blocks(
                     "block_resource_type",
                     (name, resource_type),
                     {"value": value, "needs_value": needs_value},
-                    "new field of the block in the code",
+                    f"a field of {name}" + (f"; value for its instances: {value!r}" if value is not None else ""),
                 )
             )
         for depends_on in block.depends_on:
             if row is None or depends_on not in row.depends_on:
-                changes.append(DomainChange("add", "block_relation", (name, depends_on), {}, "new in the code"))
+                reason = f"a field of {name}"
+                changes.append(DomainChange("add", "block_relation", (name, depends_on), {}, reason))
         if row is not None:
             changes += _removed_from_block(name, block.resource_types, block.depends_on, database, problems)
     for name, row in sorted(database.blocks.items()):
@@ -214,10 +217,11 @@ def _products(
             missing = {key: "..." for key in ("description", "tag") if columns[key] is None}
             if missing:
                 problems.products.setdefault(name, {}).update(missing)
-            changes.append(DomainChange("add", "product", (name,), columns, "new in the code"))
+            changes.append(DomainChange("add", "product", (name,), columns, "in SUBSCRIPTION_MODEL_REGISTRY"))
         for block in product.blocks:
             if row is None or block not in row.blocks:
-                changes.append(DomainChange("add", "product_block_link", (name, block), {}, "new in the code"))
+                reason = f"a field of {product.product_type}"
+                changes.append(DomainChange("add", "product_block_link", (name, block), {}, reason))
         for fixed_input, spec in product.fixed_inputs.items():
             if row is not None and fixed_input in row.fixed_inputs:
                 continue
@@ -225,7 +229,8 @@ def _products(
             if value is None:
                 hint = f"one of {', '.join(map(repr, spec.allowed))}" if spec.allowed else "..."
                 problems.products.setdefault(name, {})[f"fixed_inputs.{fixed_input}"] = hint
-            changes.append(DomainChange("add", "fixed_input", (name, fixed_input), {"value": value}, "new in the code"))
+            reason = f"a field of {product.product_type}"
+            changes.append(DomainChange("add", "fixed_input", (name, fixed_input), {"value": value}, reason))
         if row is not None:
             changes += _removed_from_product(row, product.blocks, product.fixed_inputs, problems)
     for name, row in sorted(database.products.items()):
@@ -269,6 +274,13 @@ def _removed_from_product(
             )
         )
     return changes
+
+
+def _users(block: str, declared: DeclaredDomain) -> str:
+    """The products and blocks that use a block, for people."""
+    users = [name for name, product in declared.products.items() if block in product.blocks]
+    users += [name for name, other in declared.blocks.items() if block in other.depends_on]
+    return ", ".join(users)
 
 
 def _agreed(products: list[DefinedProduct], column: str) -> str | None:
