@@ -234,11 +234,13 @@ def expected_state(scenario: Scenario, before: State, instances: dict[str, int])
         if old:  # a required resource type new to an existing block: a value on each of its instances
             for rt in sorted((rts & REQUIRED) - set(old[4])):
                 backfilled += [(name, rt, f"{rt}-default")] * instances.get(name, 0)
-    for name in sorted(set().union(*(BLOCKS[block][0] for block in declared_blocks(scenario)))):
-        option = RESOURCE_TYPE_OPTIONS[name]
-        expected["resource_types"].append(
-            (name, resource_types.get(name, option["description"] if isinstance(option, dict) else option))
-        )
+    # resource types: the declared ones, and those no block linked (the plugin leaves them alone)
+    linked = {name for row in before["product_blocks"] for name in row[4]}
+    declared_rts = set().union(*(BLOCKS[block][0] for block in declared_blocks(scenario)))
+    for name in sorted(declared_rts | (set(resource_types) - linked)):
+        option = RESOURCE_TYPE_OPTIONS.get(name)
+        new = option["description"] if isinstance(option, dict) else option
+        expected["resource_types"].append((name, resource_types.get(name, new)))
     expected["values"] = sorted(before["values"] + backfilled)
     return expected
 

@@ -32,7 +32,7 @@ from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import PREFIX, BlockValues, Options, ProductValues, did_you_mean
 from alembic_wfplugin.workflows.model import Product
 
-TAG_LENGTH = 20  # products.tag is varchar(20)
+TAG_LENGTH = 20  # products.tag and product_blocks.tag are varchar(20)
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,10 @@ def _resource_types(
         owners = ", ".join(block.name for block in declared.blocks.values() if name in block.resource_types)
         reason = f"a field of {owners}"
         changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, reason))
+    linked = {name for block in database.blocks.values() for name in block.resource_types}
     for name, row in sorted(database.resource_types.items()):
-        if name in fields:
-            continue
+        if name in fields or name not in linked:
+            continue  # declared, or linked to no block (never the plugin's; left as it is)
         if row.values:
             problems.in_use.append(f"resource type {name!r}: {row.values} subscription instance values")
         changes.append(
@@ -374,6 +375,9 @@ def _check_option_values(declared: DeclaredDomain, options: Options) -> None:
     for name, values in sorted(options.products.items()):
         if values.tag is not None and len(values.tag) > TAG_LENGTH:
             problems.append(f"{PREFIX}products[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
+    for name, block_values in sorted(options.product_blocks.items()):
+        if block_values.tag is not None and len(block_values.tag) > TAG_LENGTH:
+            problems.append(f"{PREFIX}product_blocks[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
         product = declared.products.get(name)
         for fixed_input, value in sorted(values.fixed_inputs.items()):
             spec = product.fixed_inputs.get(fixed_input) if product else None
