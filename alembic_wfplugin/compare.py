@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from alembic.autogenerate.api import AutogenContext
@@ -22,7 +23,7 @@ from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
 from alembic_wfplugin.workflows.defined import defined_workflows
 from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import WorkflowChanges
+from alembic_wfplugin.workflows.model import DefinedWorkflow, Product, WorkflowChanges
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
@@ -76,7 +77,9 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         for unknown in domain.unknown:
             log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
         # new products get their workflow links in the same revision; removed ones lose them
-        database = dataclasses.replace(database, products=domain.products)
+        database = dataclasses.replace(
+            database, products=domain.products, workflows=_renamed_links(database.workflows, domain.renamed_products)
+        )
     changes = diff_workflows(declared, database, options, compat.default_product_workflows())
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
@@ -92,6 +95,17 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         if container.ops:
             upgrade_ops.ops.append(container)
     return _continue()
+
+
+def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[str, str]) -> dict[str, DefinedWorkflow]:
+    """Workflow rows as they are once products are renamed (a link follows the product's id)."""
+
+    def product(linked: Product) -> Product:
+        return dataclasses.replace(linked, name=renamed.get(linked.name, linked.name))
+
+    return {
+        name: dataclasses.replace(row, products=tuple(map(product, row.products))) for name, row in workflows.items()
+    }
 
 
 def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:

@@ -107,6 +107,12 @@ class Options:
     gains this required resource type. The description defaults to the field's own
     (``Field(description=...)``); the value to the field's default. Default: ``{}``."""
 
+    renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """``wfplugin_renames``: ``{"products" | "product_blocks" | "resource_types": {old name: new name}}``.
+    Where the database has the old name and not the new one, the revision renames the row (keeping its id,
+    subscriptions, instances and values) instead of removing one object and adding another. Renames are
+    never guessed. Default: ``{}``."""
+
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
         """Parse the ``wfplugin_*`` keyword arguments; what is not given keeps the default above."""
@@ -193,6 +199,21 @@ def _per_name(value: Any, option: str, parse: Callable[[Any, str], Any]) -> dict
     return {name: parse(item, f"{option}[{name!r}]") for name, item in _mapping(value, option).items()}
 
 
+def _renames(value: Any, option: str) -> dict[str, dict[str, str]]:
+    kinds = ("products", "product_blocks", "resource_types")
+    parsed = {}
+    for kind, renamed in _mapping(value, option).items():
+        if kind not in kinds:
+            raise WorkflowPluginError(
+                f"{option} has an unknown key {kind!r}{did_you_mean(str(kind), kinds)}; known keys: {', '.join(kinds)}"
+            )
+        parsed[kind] = {
+            _string(old, f"{option}[{kind!r}]"): _string(new, f"{option}[{kind!r}][{old!r}]")
+            for old, new in _mapping(renamed, f"{option}[{kind!r}]").items()
+        }
+    return parsed
+
+
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "product_types": lambda value, option: {
         name: _selectors(selectors, f"{option}[{name!r}]") for name, selectors in _mapping(value, option).items()
@@ -208,6 +229,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "read_workflows": _read_workflows,
     "allow_removing_all": _bool,
     "domain_models": _bool,
+    "renames": _renames,
     "products": lambda value, option: _per_name(
         value,
         option,

@@ -208,3 +208,27 @@ def test_an_empty_registry_is_refused(registered: sa.Connection, model_registry:
     assert after["products"] == after["product_blocks"] == after["resource_types"] == []
     downgrade(script, registered)
     assert (domain_state(registered), links(registered)) == before
+
+
+def test_a_product_renamed_through_the_option_keeps_its_subscriptions_and_links(
+    registered: sa.Connection, model_registry: MutableMapping[str, Any]
+) -> None:
+    subscribe(registered, "User Group", {"UserGroupBlock": {"group_name": "g", "group_id": "1"}})
+    model_registry["User Team"] = model_registry.pop("User Group")
+    # never guessed: without the option it is a removal of a product in use
+    with pytest.raises(CommandError, match="product 'User Group': 1 subscriptions"):
+        autogenerate(registered)
+    with pytest.raises(CommandError, match="the code declares no product 'User Teem'"):
+        autogenerate(registered, wfplugin_renames={"products": {"User Group": "User Teem"}})
+
+    renames = {"products": {"User Group": "User Team"}}
+    script = autogenerate(registered, wfplugin_renames=renames)
+    assert diffs(script) == [("rename_product", "User Group", "User Team")]
+    after = round_trip(registered, wfplugin_renames=renames)
+
+    assert [row[0] for row in after["products"]] == ["User Team", "User external", "User internal"]
+    subscribed = registered.execute(
+        sa.text("SELECT p.name FROM subscriptions JOIN products p USING (product_id)")
+    ).scalars()
+    assert list(subscribed) == ["User Team"]
+    assert "User Team" in links(registered)["create_user_group"]

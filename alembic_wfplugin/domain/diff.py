@@ -15,6 +15,7 @@ What is decided here:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class DomainDiff:
     removals: tuple[DomainChange, ...]  # run after them (a product's workflow links go first)
     products: tuple[Product, ...]  # the products once the revision has run, for the workflow diff
     unknown: tuple[str, ...] = ()  # options naming nothing in the code or the database: warnings
+    renamed_products: Mapping[str, str] = field(default_factory=dict)  # old name -> new name
 
 
 @dataclass
@@ -74,6 +76,8 @@ class _Problems:
 
 
 def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> DomainDiff:
+    renames = _renames(declared, database, options)
+    database = _renamed(database, renames)
     _guard_mass_removal(declared, database, options)
     _check_option_values(declared, options)
     problems = _Problems(unknown=_unknown_names(declared, database, options))
@@ -82,10 +86,90 @@ def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Opti
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
     problems.raise_if_any()
-    additions = sorted((c for c in changes if c.action == "add"), key=lambda c: c.sort_key)
+    changes += [DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames") for kind, old, new in renames]
+    additions = sorted((c for c in changes if c.action != "remove"), key=lambda c: c.sort_key)
     removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
     products = _products_after(database, additions, removals)
-    return DomainDiff(tuple(additions), tuple(removals), products, tuple(problems.unknown))
+    renamed_products = {old: new for kind, old, new in renames if kind == "product"}
+    return DomainDiff(tuple(additions), tuple(removals), products, tuple(problems.unknown), renamed_products)
+
+
+RENAMED_KINDS = {"products": "product", "product_blocks": "product_block", "resource_types": "resource_type"}
+
+
+def _renames(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[tuple[str, str, str]]:
+    """(kind, old, new) for each ``wfplugin_renames`` entry this database still needs: its old name is
+    here and its new one is not (an entry already applied, or for objects this database never had, is
+    nothing to do). Never guessed: a rename the option does not state is a removal plus an addition."""
+    renames = []
+    problems = []
+    for option_key, renamed in sorted(options.renames.items()):
+        kind = RENAMED_KINDS[option_key]
+        present: Mapping[str, object] = {
+            "product": database.products,
+            "product_block": database.blocks,
+            "resource_type": database.resource_types,
+        }[kind]
+        declared_names = {
+            "product": set(declared.products),
+            "product_block": set(declared.blocks),
+            "resource_type": {name for block in declared.blocks.values() for name in block.resource_types},
+        }[kind]
+        for old, new in sorted(renamed.items()):
+            where = f"{PREFIX}renames[{option_key!r}][{old!r}]"
+            if new not in declared_names:
+                problems.append(f"{where}: the code declares no {kind.replace('_', ' ')} {new!r}")
+            elif old in present and new in present:
+                problems.append(f"{where}: the database has both {old!r} and {new!r}; merge them by hand first")
+            elif old in present:
+                renames.append((kind, old, new))
+    if problems:
+        raise WorkflowPluginError("Invalid wfplugin_renames:\n  - " + "\n  - ".join(problems))
+    return renames
+
+
+def _renamed(database: DefinedDomain, renames: list[tuple[str, str, str]]) -> DefinedDomain:
+    """The database's snapshot as it is once the renames have run."""
+    names = {kind: {old: new for k, old, new in renames if k == kind} for kind in RENAMED_KINDS.values()}
+    if not renames:
+        return database
+    blocks, resource_types = names["product_block"], names["resource_type"]
+
+    def block(name: str) -> str:
+        return blocks.get(name, name)
+
+    def resource_type(name: str) -> str:
+        return resource_types.get(name, name)
+
+    products = {
+        names["product"].get(name, name): dataclasses.replace(
+            row,
+            name=names["product"].get(name, name),
+            blocks=tuple(sorted(map(block, row.blocks))),
+            block_instances={block(b): n for b, n in row.block_instances.items()},
+        )
+        for name, row in database.products.items()
+    }
+    defined_blocks = {
+        block(name): dataclasses.replace(
+            row,
+            name=block(name),
+            resource_types=tuple(sorted(map(resource_type, row.resource_types))),
+            depends_on=tuple(sorted(map(block, row.depends_on))),
+            values={resource_type(rt): n for rt, n in row.values.items()},
+            relations={block(b): n for b, n in row.relations.items()},
+        )
+        for name, row in database.blocks.items()
+    }
+    defined_resource_types = {
+        resource_type(name): dataclasses.replace(row, name=resource_type(name))
+        for name, row in database.resource_types.items()
+    }
+    return DefinedDomain(
+        dict(sorted(products.items())),
+        dict(sorted(defined_blocks.items())),
+        dict(sorted(defined_resource_types.items())),
+    )
 
 
 def _resource_types(
@@ -323,7 +407,7 @@ def _products_after(
         if change.kind == "product":
             del products[change.key[0]]
     for change in additions:
-        if change.kind == "product":
+        if change.kind == "product" and change.action == "add":
             products[change.key[0]] = Product(
                 change.key[0], str(change.columns["product_type"]), str(change.columns["tag"])
             )

@@ -101,7 +101,7 @@ class DomainChange:
     """Add or remove one object. ``key`` names it (product, block, resource type, or a pair of them);
     ``columns`` is its whole state: what an add writes, what a remove's undo writes back."""
 
-    action: str  # "add" or "remove"
+    action: str  # "add", "remove" or "rename" (key: old name, new name)
     kind: str  # one of KINDS
     key: tuple[str, ...]
     columns: Mapping[str, Value] = field(default_factory=dict)
@@ -109,18 +109,24 @@ class DomainChange:
 
     @property
     def sort_key(self) -> tuple[int, tuple[str, ...]]:
+        """Renames first, then additions in KINDS order; removals in reverse order."""
         position = KINDS.index(self.kind)
-        return (position if self.action == "add" else -position, self.key)
+        return ({"rename": -1, "add": position}.get(self.action, -position), self.key)
 
     def reversed(self) -> DomainChange:
+        reason = f"undoes: {self.reason}"
+        if self.action == "rename":
+            return DomainChange("rename", self.kind, (self.key[1], self.key[0]), self.columns, reason)
         action = "remove" if self.action == "add" else "add"
-        return DomainChange(action, self.kind, self.key, self.columns, f"undoes: {self.reason}")
+        return DomainChange(action, self.kind, self.key, self.columns, reason)
 
     def describe(self) -> str:
         """``added product 'User internal' (User)``: a log line in alembic's style."""
-        done = "added" if self.action == "add" else "removed"
+        done = {"add": "added", "remove": "removed", "rename": "renamed"}[self.action]
         to = "to" if self.action == "add" else "from"
         first = self.key[0]
+        if self.action == "rename":
+            return f"{done} {LABELS[self.kind]} {first!r} -> {self.key[1]!r}"
         if self.kind == "product":
             return f"{done} product {first!r} ({self.columns['product_type']})"
         if self.kind == "block_resource_type":

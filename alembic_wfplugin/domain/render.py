@@ -172,7 +172,29 @@ def entry_source(change: DomainChange) -> str:
     return dict_literal(params)
 
 
+# Renames (wfplugin_renames): the row keeps its id, so what refers to it follows. Where the new name exists
+# already (renamed by hand, or a revision that ran before), nothing happens.
+RENAMES = {
+    "product": ("products", "name"),
+    "product_block": ("product_blocks", "name"),
+    "resource_type": ("resource_types", "resource_type"),
+}
+
+
+def render_renames(kind_name: str, changes: list[DomainChange]) -> list[str]:
+    table, column = RENAMES[kind_name]
+    statement = (
+        f"UPDATE {table} SET {column} = :new WHERE {column} = :old\n"
+        f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE {column} = :new)"
+    )
+    entries = [(change.reason, dict_literal({"old": change.key[0], "new": change.key[1]})) for change in changes]
+    header = [f"# {kind_name.replace('_', ' ').capitalize()}s renamed (wfplugin_renames), by name."]
+    return block_source(f"renamed_{kind_name}s", header, entries, [execute_source(statement, "entry")], "entry")
+
+
 def render_changes(action: str, kind_name: str, changes: list[DomainChange]) -> list[str]:
+    if action == "rename":
+        return render_renames(kind_name, changes)
     kind = KINDS[kind_name]
     label = kind_name.replace("_", " ")
     name = f"{'added' if action == 'add' else 'removed'}_{kind_name}s"
