@@ -113,8 +113,13 @@ def _is_optional(annotation: Any) -> bool:
 
 def _allowed_values(annotation: Any) -> tuple[str, ...] | None:
     """The values a field may hold when its type is an Enum or a Literal (``None`` otherwise)."""
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
+    while True:  # Annotated[X, ...] and Optional[X] allow what X allows (None is no value to store)
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif _is_optional(annotation) and len(typing.get_args(annotation)) == 2:
+            annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+        else:
+            break
     if typing.get_origin(annotation) is typing.Literal:
         return tuple(_stored(value) for value in typing.get_args(annotation))
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):

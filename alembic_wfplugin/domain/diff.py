@@ -459,9 +459,6 @@ def _check_option_values(declared: DeclaredDomain, options: Options) -> None:
     for name, values in sorted(options.products.items()):
         if values.tag is not None and len(values.tag) > TAG_LENGTH:
             problems.append(f"{PREFIX}products[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
-    for name, block_values in sorted(options.product_blocks.items()):
-        if block_values.tag is not None and len(block_values.tag) > TAG_LENGTH:
-            problems.append(f"{PREFIX}product_blocks[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
         product = declared.products.get(name)
         for fixed_input, value in sorted(values.fixed_inputs.items()):
             spec = product.fixed_inputs.get(fixed_input) if product else None
@@ -475,6 +472,9 @@ def _check_option_values(declared: DeclaredDomain, options: Options) -> None:
                     f"{PREFIX}products[{name!r}]['fixed_inputs'][{fixed_input!r}] is {value!r}; its type allows "
                     f"{', '.join(map(repr, spec.allowed))}"
                 )
+    for name, block_values in sorted(options.product_blocks.items()):
+        if block_values.tag is not None and len(block_values.tag) > TAG_LENGTH:
+            problems.append(f"{PREFIX}product_blocks[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
     if problems:
         raise WorkflowPluginError(
             "Invalid domain model options in context.configure():\n  - " + "\n  - ".join(problems)

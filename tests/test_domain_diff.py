@@ -1,0 +1,285 @@
+"""The pure domain-model core, without a database: what is inferred, what must come from the options,
+the one error for everything missing, the removal guards, renames; and the code side's field lists."""
+
+from __future__ import annotations
+
+import enum
+import typing
+from typing import Any
+
+import pytest
+
+from alembic_wfplugin import compat
+from alembic_wfplugin.domain.declared import declared_domain
+from alembic_wfplugin.domain.diff import diff_domain
+from alembic_wfplugin.domain.model import (
+    DeclaredBlock,
+    DeclaredDomain,
+    DeclaredProduct,
+    DefinedBlock,
+    DefinedDomain,
+    DefinedProduct,
+    DefinedResourceType,
+    Field,
+)
+from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.options import Options
+
+SPEED = Field("speed", required=True, allowed=("1000", "10000"))
+PORT_BLOCK = DeclaredBlock("PortBlock", {"mtu": Field("mtu", required=False)}, ())
+CODE = DeclaredDomain(
+    products={
+        "port 1G": DeclaredProduct("port 1G", "Port", {"speed": SPEED}, ("PortBlock",)),
+        "port 10G": DeclaredProduct("port 10G", "Port", {"speed": SPEED}, ("PortBlock",)),
+    },
+    blocks={"PortBlock": PORT_BLOCK},
+)
+
+
+def defined_port(
+    name: str, speed: str, tag: str = "PORT", description: str = "A port", subscriptions: int = 0
+) -> DefinedProduct:
+    return DefinedProduct(name, "Port", description, tag, "active", {"speed": speed}, ("PortBlock",), subscriptions)
+
+
+DATABASE = DefinedDomain(
+    products={"port 1G": defined_port("port 1G", "1000")},
+    blocks={"PortBlock": DefinedBlock("PortBlock", "Port settings", "PB", "active", ("mtu",), (), instances=0)},
+    resource_types={"mtu": DefinedResourceType("mtu", "MTU", values=0)},
+)
+
+
+def options(**values: Any) -> Options:
+    return Options.from_context_opts({f"wfplugin_{key}": value for key, value in values.items()})
+
+
+def test_a_new_product_takes_description_and_tag_its_type_agrees_on() -> None:
+    diff = diff_domain(CODE, DATABASE, options(products={"port 10G": {"fixed_inputs": {"speed": "10000"}}}))
+    (product,) = [c for c in diff.additions if c.kind == "product"]
+    assert dict(product.columns) == {"product_type": "Port", "description": "A port", "tag": "PORT", "status": "active"}
+    assert [(c.kind, c.key, dict(c.columns)) for c in diff.additions if c.kind != "product"] == [
+        ("product_block_link", ("port 10G", "PortBlock"), {}),
+        ("fixed_input", ("port 10G", "speed"), {"value": "10000"}),
+    ]
+    assert [p.name for p in diff.products] == ["port 10G", "port 1G"]
+
+
+def test_when_the_type_disagrees_the_error_lists_every_missing_value_as_option_text() -> None:
+    database = DefinedDomain(
+        {**DATABASE.products, "port 1G b": defined_port("port 1G b", "1000", tag="PORT_B")},
+        DATABASE.blocks,
+        DATABASE.resource_types,
+    )
+    code = DeclaredDomain({**CODE.products, "port 1G b": CODE.products["port 1G"]}, CODE.blocks)
+    with pytest.raises(WorkflowPluginError) as error:
+        diff_domain(code, database, options())
+    message = str(error.value)
+    # the description all Port products agree on is inferred; the tag is not; speed allows two values
+    assert (
+        '        "port 10G": {"tag": "...", "fixed_inputs": {"speed": "..."}},  # speed: one of \'1000\', \'10000\''
+        in (message.splitlines())
+    )
+    assert message.count("wfplugin_products={") == 1
+
+
+def test_a_fixed_input_whose_type_allows_one_value_needs_no_option() -> None:
+    single = Field("speed", required=True, allowed=("100000",))
+    code = DeclaredDomain(
+        {"port 100G": DeclaredProduct("port 100G", "Port", {"speed": single}, ("PortBlock",))}, CODE.blocks
+    )
+    diff = diff_domain(code, DATABASE, options(allow_removing_all=True))
+    (fixed,) = [c for c in diff.additions if c.kind == "fixed_input"]
+    assert fixed.columns["value"] == "100000"
+
+
+def test_a_new_block_and_resource_type_need_their_values() -> None:
+    block = DeclaredBlock(
+        "LagBlock", {"members": Field("members", required=True), "mtu": Field("mtu", required=False)}, ("PortBlock",)
+    )
+    code = DeclaredDomain({"lag": DeclaredProduct("lag", "Lag", {}, ("LagBlock",))}, {**CODE.blocks, "LagBlock": block})
+    code = DeclaredDomain({**CODE.products, **code.products}, code.blocks)
+    with pytest.raises(WorkflowPluginError) as error:
+        diff_domain(code, DATABASE, options(products={"port 10G": {"fixed_inputs": {"speed": "10000"}}}))
+    message = str(error.value)
+    assert '"lag": {"description": "...", "tag": "..."},' in message
+    assert '"LagBlock": {"description": "...", "tag": "..."},' in message
+    assert '"members": "...",' in message
+    assert '"mtu"' not in message  # exists: shared with PortBlock
+
+    given = options(
+        products={"port 10G": {"fixed_inputs": {"speed": "10000"}}, "lag": {"description": "A LAG", "tag": "LAG"}},
+        product_blocks={"LagBlock": {"description": "LAG settings", "tag": "LB"}},
+        resource_types={"members": "Member ports"},
+    )
+    kinds = [(c.kind, c.key) for c in diff_domain(code, DATABASE, given).additions]
+    # the order a revision runs them in: each kind refers only to kinds before it
+    assert kinds == [
+        ("resource_type", ("members",)),
+        ("product_block", ("LagBlock",)),
+        ("block_resource_type", ("LagBlock", "members")),
+        ("block_resource_type", ("LagBlock", "mtu")),
+        ("block_relation", ("LagBlock", "PortBlock")),
+        ("product", ("lag",)),
+        ("product", ("port 10G",)),
+        ("product_block_link", ("lag", "LagBlock")),
+        ("product_block_link", ("port 10G", "PortBlock")),
+        ("fixed_input", ("port 10G", "speed")),
+    ]
+
+
+def test_a_required_resource_type_new_to_a_block_with_instances_needs_a_value() -> None:
+    code = DeclaredDomain(
+        {"port 1G": CODE.products["port 1G"]},
+        {
+            "PortBlock": DeclaredBlock(
+                "PortBlock", {**PORT_BLOCK.resource_types, "vlan": Field("vlan", required=True)}, ()
+            )
+        },
+    )
+    database = DefinedDomain(
+        DATABASE.products,
+        {"PortBlock": DefinedBlock("PortBlock", "P", "PB", "active", ("mtu",), (), instances=3)},
+        DATABASE.resource_types,
+    )
+    with pytest.raises(
+        WorkflowPluginError,
+        match=r'"vlan": \{"description": "\.\.\.", "value": "\.\.\."\}  # value for 3 existing PortBlock instances',
+    ):
+        diff_domain(code, database, options())
+    diff = diff_domain(code, database, options(resource_types={"vlan": {"description": "VLAN", "value": "1"}}))
+    (link,) = [c for c in diff.additions if c.kind == "block_resource_type"]
+    assert dict(link.columns) == {"value": "1", "needs_value": False}
+    # without instances here, the revision carries the check for databases that have some
+    empty = DefinedDomain(
+        database.products,
+        {"PortBlock": DefinedBlock("PortBlock", "P", "PB", "active", ("mtu",), (), instances=0)},
+        DATABASE.resource_types,
+    )
+    (link,) = [
+        c
+        for c in diff_domain(code, empty, options(resource_types={"vlan": "VLAN"})).additions
+        if c.kind == "block_resource_type"
+    ]
+    assert dict(link.columns) == {"value": None, "needs_value": True}
+
+
+def test_removals_in_use_stop_with_counts_and_unused_ones_carry_their_old_state() -> None:
+    database = DefinedDomain(
+        {
+            **DATABASE.products,
+            "port old": defined_port("port old", "100", subscriptions=2),
+            "port gone": defined_port("port gone", "10"),
+        },
+        DATABASE.blocks,
+        DATABASE.resource_types,
+    )
+    code = DeclaredDomain({"port 1G": CODE.products["port 1G"]}, CODE.blocks)
+    with pytest.raises(WorkflowPluginError, match=r"product 'port old': 2 subscriptions") as error:
+        diff_domain(code, database, options())
+    assert "port gone" not in str(error.value)
+    unused = DefinedDomain(
+        {k: v for k, v in database.products.items() if k != "port old"}, DATABASE.blocks, DATABASE.resource_types
+    )
+    removals = diff_domain(code, unused, options()).removals
+    assert [(c.kind, c.key, dict(c.columns)) for c in removals] == [
+        ("fixed_input", ("port gone", "speed"), {"value": "10"}),
+        ("product_block_link", ("port gone", "PortBlock"), {}),
+        (
+            "product",
+            ("port gone",),
+            {"product_type": "Port", "description": "A port", "tag": "PORT", "status": "active"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize(("total", "removed", "refused"), [(1, 1, True), (3, 2, False), (4, 3, True), (4, 2, False)])
+def test_mass_removal_guard(total: int, removed: int, refused: bool) -> None:
+    products = {f"p{i}": defined_port(f"p{i}", "1000") for i in range(total)}
+    code = DeclaredDomain(
+        {name: DeclaredProduct(name, "Port", {"speed": SPEED}, ("PortBlock",)) for name in list(products)[removed:]},
+        CODE.blocks,
+    )
+    database = DefinedDomain(products, DATABASE.blocks, DATABASE.resource_types)
+    if refused:
+        with pytest.raises(WorkflowPluginError, match=f"would remove {removed} of the database's {total} products"):
+            diff_domain(code, database, options())
+        diff_domain(code, database, options(allow_removing_all=True))
+    else:
+        diff_domain(code, database, options())
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"products": {"port 1G": {"status": "live"}}}, "['status'] is 'live'; one of 'active'"),
+        ({"products": {"port 1G": {"tag": "X" * 21}}}, "['tag'] is longer than 20 characters"),
+        ({"products": {"port 1G": {"fixed_inputs": {"speed": "25"}}}}, "is '25'; its type allows '1000', '10000'"),
+        (
+            {"products": {"port 1G": {"fixed_inputs": {"sped": "1000"}}}},
+            "Port has no such field (did you mean 'speed'?)",
+        ),
+        ({"product_blocks": {"PortBlock": {"status": "gone"}}}, "wfplugin_product_blocks['PortBlock']['status']"),
+    ],
+)
+def test_invalid_option_values_are_named(given: dict[str, Any], expected: str) -> None:
+    with pytest.raises(WorkflowPluginError, match=None) as error:
+        diff_domain(CODE, DATABASE, options(**given))
+    assert expected in str(error.value)
+
+
+def test_option_keys_are_checked_when_read() -> None:
+    with pytest.raises(WorkflowPluginError, match="unknown key 'descripton' \\(did you mean 'description'\\?\\)"):
+        options(products={"port 1G": {"descripton": "x"}})
+    with pytest.raises(WorkflowPluginError, match="unknown key 'product' \\(did you mean 'products'\\?\\)"):
+        options(renames={"product": {"a": "b"}})
+
+
+def test_renames_follow_the_option_only() -> None:
+    code = DeclaredDomain({"port 1 Gb/s": CODE.products["port 1G"]}, CODE.blocks)
+    given = options(renames={"products": {"port 1G": "port 1 Gb/s"}})
+    diff = diff_domain(code, DATABASE, given)
+    assert [(c.action, c.key) for c in diff.additions] == [("rename", ("port 1G", "port 1 Gb/s"))]
+    assert diff.removals == () and diff.renamed_products == {"port 1G": "port 1 Gb/s"}
+    assert diff.additions[0].reversed().key == ("port 1 Gb/s", "port 1G")
+    # already renamed where it runs: nothing to do
+    renamed = DefinedDomain(
+        {"port 1 Gb/s": defined_port("port 1 Gb/s", "1000")}, DATABASE.blocks, DATABASE.resource_types
+    )
+    assert diff_domain(code, renamed, given).additions == ()
+
+
+class Colour(enum.Enum):
+    red = "red"
+
+
+def test_fields_are_read_over_every_lifecycle_variant(fixture_registry: Any) -> None:
+    """The trap: a lifecycle variant that redeclares one field lists only that one in orchestrator-core's
+    own field lists; the others are still the model's."""
+    base = compat.domain_base()
+    lifecycle = compat._module("types").SubscriptionLifecycle
+    namespace: dict[str, Any] = {"base": base, "lifecycle": lifecycle, "Colour": Colour, "typing": typing}
+    source = (
+        "class TrapBlockInactive(\n"
+        "    base.ProductBlockModel, lifecycle=[lifecycle.INITIAL], product_block_name='TrapBlock'\n"
+        "):\n"
+        "    speed: int | None = None\n"
+        "    colour: typing.Literal['blue'] | None = None\n"
+        "class TrapBlock(TrapBlockInactive, lifecycle=[lifecycle.ACTIVE]):\n"
+        "    speed: int\n"
+        "class TrapInactive(base.SubscriptionModel, is_base=True):\n"
+        "    colour: Colour\n"
+        "    block: TrapBlockInactive\n"
+        "class Trap(TrapInactive, lifecycle=[lifecycle.ACTIVE]):\n"
+        "    block: TrapBlock\n"
+    )
+    # evaluated annotations, as a module without `from __future__ import annotations` has them
+    exec(compile(source, "<trap models>", "exec", dont_inherit=True), namespace)
+    assert set(namespace["TrapBlock"]._non_product_block_fields_) == {"speed"}  # orchestrator-core's own list
+    domain = declared_domain({"trap": namespace["Trap"]})
+    block = domain.blocks["TrapBlock"]
+    assert set(block.resource_types) == {"speed", "colour"}
+    assert block.resource_types["speed"].required  # the active variant's `speed: int`
+    assert block.resource_types["colour"].allowed == ("blue",) and not block.resource_types["colour"].required
+    product = domain.products["trap"]
+    assert product.product_type == "Trap" and product.blocks == ("TrapBlock",)
+    assert product.fixed_inputs["colour"].allowed == ("red",)
