@@ -67,6 +67,27 @@ MUTATIONS = [
         "        have = {product.name for product in row.products}",
         ["tests/test_diff.py", "tests/test_round_trip.py"],
     ),
+    (
+        "domain models: a product with subscriptions is removed",
+        "alembic_wfplugin/domain/diff.py",
+        "        if row.subscriptions:",
+        "        if False:",
+        ["tests/test_domain_diff.py", "tests/test_domain_round_trip.py"],
+    ),
+    (
+        "domain models: removals do not check the database they run on",
+        "alembic_wfplugin/domain/render.py",
+        'check = stop_if_source("used", message)',
+        'check = stop_if_source("False", message)',
+        ["tests/test_domain_changes.py", "tests/test_domain_round_trip.py"],
+    ),
+    (
+        "domain models: fields only from the registered class",
+        "alembic_wfplugin/domain/declared.py",
+        "        for variant in _variants(model)\n",
+        "        for variant in [model]\n",
+        ["tests/test_domain_diff.py"],
+    ),
 ]
 
 
@@ -83,7 +104,12 @@ def main() -> int:
             assert text.count(original) == 1, f"{name}: the text to mutate is not (once) in {path}"
             target.write_text(text.replace(original, mutated))
             # PYTHONPATH puts the mutated copy before the editable install of the checkout
-            env = {**os.environ, "PYTHONPATH": tmp, "WFPLUGIN_ROUND_TRIP_EXAMPLES": "100"}
+            env = {
+                **os.environ,
+                "PYTHONPATH": tmp,
+                "WFPLUGIN_ROUND_TRIP_EXAMPLES": "100",
+                "WFPLUGIN_DOMAIN_EXAMPLES": "100",
+            }
             command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
             result = subprocess.run(command, cwd=tmp, env=env, capture_output=True, text=True)
             killed = result.returncode != 0

@@ -266,6 +266,7 @@ def test_fields_are_read_over_every_lifecycle_variant(fixture_registry: Any) -> 
         "    colour: typing.Literal['blue'] | None = None\n"
         "class TrapBlock(TrapBlockInactive, lifecycle=[lifecycle.ACTIVE]):\n"
         "    speed: int\n"
+        "    mtu: int = 1500\n"
         "class TrapInactive(base.SubscriptionModel, is_base=True):\n"
         "    colour: Colour\n"
         "    block: TrapBlockInactive\n"
@@ -274,10 +275,13 @@ def test_fields_are_read_over_every_lifecycle_variant(fixture_registry: Any) -> 
     )
     # evaluated annotations, as a module without `from __future__ import annotations` has them
     exec(compile(source, "<trap models>", "exec", dont_inherit=True), namespace)
-    assert set(namespace["TrapBlock"]._non_product_block_fields_) == {"speed"}  # orchestrator-core's own list
+    # orchestrator-core's own lists: each variant's own annotations only
+    assert set(namespace["TrapBlock"]._non_product_block_fields_) == {"speed", "mtu"}
+    assert set(namespace["TrapBlockInactive"]._non_product_block_fields_) == {"speed", "colour"}
     domain = declared_domain({"trap": namespace["Trap"]})
     block = domain.blocks["TrapBlock"]
-    assert set(block.resource_types) == {"speed", "colour"}
+    assert set(block.resource_types) == {"speed", "colour", "mtu"}
+    assert block.resource_types["mtu"].default == "1500" and not block.resource_types["mtu"].required
     assert block.resource_types["speed"].required  # the active variant's `speed: int`
     assert block.resource_types["colour"].allowed == ("blue",) and not block.resource_types["colour"].required
     product = domain.products["trap"]
