@@ -10,8 +10,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations.ops import UpgradeOps
+from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
+from alembic_wfplugin import compare
 from tests.domain_harness import TUTORIAL_OPTIONS, autogenerate, diffs, downgrade, subscribe, upgrade
 from tests.fixture_app import WORKFLOW_ROWS, domain_state
 
@@ -232,3 +236,25 @@ def test_a_product_renamed_through_the_option_keeps_its_subscriptions_and_links(
     ).scalars()
     assert list(subscribed) == ["User Team"]
     assert "User Team" in links(registered)["create_user_group"]
+
+
+def test_with_domain_models_the_comparator_sends_five_selects(registered: sa.Connection) -> None:
+    """Two for workflows, three for domain models, however many products, blocks and subscriptions."""
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    for count in (1, 20):
+        for _ in range(count):
+            subscribe(registered, "User internal", {"UserBlock": {"username": "u"}, "UserGroupBlock": {}})
+        opts = {"autogenerate_plugins": ["alembic_wfplugin"], **TUTORIAL_OPTIONS}
+        context = MigrationContext.configure(registered, opts=opts)
+        statements.clear()
+        sa.event.listen(registered, "before_cursor_execute", record)
+        try:
+            compare.compare_workflows(AutogenContext(context), UpgradeOps())
+        finally:
+            sa.event.remove(registered, "before_cursor_execute", record)
+        assert len(statements) == 5, statements
+        assert all(statement.lstrip().upper().startswith(("SELECT", "WITH")) for statement in statements)
