@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate.api import AutogenContext
@@ -14,8 +18,9 @@ from alembic.util import CommandError
 from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
-from alembic_wfplugin.workflows.defined import defined_workflows
+from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
 from alembic_wfplugin.workflows.model import WorkflowChanges
 from alembic_wfplugin.workflows.ops import (
@@ -62,9 +67,21 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         )
     options = Options.from_context_opts(autogen_context.opts)
     import_modules(options.import_modules)
-    declared = declared_workflows(from_source=options.read_workflows == "source")
-    database = defined_workflows(autogen_context.connection)
-    changes = diff_workflows(declared, database, options, compat.default_product_workflows())
+    from_source = options.read_workflows == "source"
+    cache = ComparisonCache(cache_path(options.cache_dir) if from_source else None)
+    # PostgreSQL builds the snapshot on a core of its own while this process reads the workflow modules;
+    # the connection is used by that one thread alone until its result is in.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool, _saved(cache):
+        reading = pool.submit(database_snapshot, autogen_context.connection)
+        declared = declared_workflows(from_source=from_source, cache=cache)
+        snapshot = reading.result()
+        default_workflows = compat.default_product_workflows()
+        key = comparison_key(declared, snapshot, options, default_workflows)
+        if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
+            changes = WorkflowChanges()
+        else:
+            changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
+            cache.in_sync = key if changes.is_empty() else None
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
     ops = workflow_ops(changes)
@@ -73,6 +90,23 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     if ops:
         upgrade_ops.ops.append(WorkflowOps(ops))
     return _continue()
+
+
+@contextmanager
+def _saved(cache: ComparisonCache) -> Iterator[None]:
+    """Save the cache however the comparison ends: what was parsed before a broken registration
+    stopped the run is kept too."""
+    try:
+        yield
+    finally:
+        cache.save()
+
+
+def cache_path(cache_dir: str | bool) -> Path | None:
+    """The cache file of the application in the working directory (``wfplugin_cache_dir``)."""
+    if cache_dir is False:
+        return None
+    return cache_file(default_folder() if cache_dir is True else Path(cache_dir))
 
 
 def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:
