@@ -132,7 +132,7 @@ class ModuleFiles:
             listing = self._listing(folder)
             if listing is None:
                 break
-            path = listing.modules.get(name)
+            path = listing.module_file(name)
             if path is not None:
                 return path
             if name in listing.others:
@@ -186,19 +186,20 @@ class Listing:
     """A folder's entries, sorted the way the path finder decides between them."""
 
     def __init__(self, folder: str, entries: list[str]) -> None:
+        self.folder = folder
         self.names = frozenset(entries)
         # a folder (package) or an extension module of a name is found before <name>.py
         shadowing = set(entries)
-        shadowing.update(
-            entry[: -len(suffix)] for entry in entries for suffix in EXTENSION_SUFFIXES if entry.endswith(suffix)
-        )
-        self.modules = {
-            entry[:-3]: os.path.join(folder, entry)
-            for entry in entries
-            if entry.endswith(".py") and entry[:-3] not in shadowing
-        }
+        for entry in entries:
+            if entry.endswith(EXTENSION_SUFFIXES):
+                shadowing.update(entry[: -len(suffix)] for suffix in EXTENSION_SUFFIXES if entry.endswith(suffix))
+        self.modules = {entry[:-3]: entry for entry in entries if entry.endswith(".py") and entry[:-3] not in shadowing}
         # names found here that are not a plain <name>.py: the search stops at them
         self.others = frozenset(shadowing | {entry[:-4] for entry in entries if entry.endswith(".pyc")})
+
+    def module_file(self, name: str) -> str | None:
+        entry = self.modules.get(name)
+        return None if entry is None else os.path.join(self.folder, entry)
 
 
 EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
