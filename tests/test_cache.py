@@ -232,3 +232,13 @@ def test_module_files_leave_packages_namespaces_and_path_changes_to_the_import_s
         sys.path.remove(str(root))
         for name in [name for name in sys.modules if name == "mfpkg" or name.startswith("mfpkg.")]:
             del sys.modules[name]
+
+
+def test_a_plain_module_that_fails_to_import_is_reported_by_the_import_mode_only(
+    package: Path, connection: sa.Connection, tmp_path: Path
+) -> None:
+    """The documented price of the default mode: a module whose decorator is read is not imported."""
+    (package / "cached.py").write_text(MODULE + "raise RuntimeError('cannot reach the IPAM')\n")
+    assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
+    with pytest.raises(CommandError, match="RuntimeError: cannot reach the IPAM"):
+        run_comparator(connection, tmp_path / "cache", wfplugin_read_workflows="import")
