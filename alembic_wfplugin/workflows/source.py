@@ -86,7 +86,7 @@ def garbage_collector_paused() -> Iterator[None]:
 def read_bytes(path: str) -> bytes | None:
     """The file's bytes, or ``None`` if it cannot be read (the caller imports the module instead)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # bytes as stored, on Windows too
     except OSError:
         return None
     try:
