@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate.api import AutogenContext
@@ -20,8 +23,9 @@ from alembic_wfplugin.domain.diff import diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
-from alembic_wfplugin.workflows.defined import defined_workflows
+from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
 from alembic_wfplugin.workflows.model import DefinedWorkflow, Product, WorkflowChanges
 from alembic_wfplugin.workflows.ops import (
@@ -69,18 +73,35 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         )
     options = Options.from_context_opts(autogen_context.opts)
     import_modules(options.import_modules)
-    declared = declared_workflows(from_source=options.read_workflows == "source")
-    database = defined_workflows(autogen_context.connection)
-    domain = None
-    if options.domain_models:
-        domain = diff_domain(declared_domain(), defined_domain(autogen_context.connection), options)
-        for unknown in domain.unknown:
-            log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
-        # new products get their workflow links in the same revision; removed ones lose them
-        database = dataclasses.replace(
-            database, products=domain.products, workflows=_renamed_links(database.workflows, domain.renamed_products)
-        )
-    changes = diff_workflows(declared, database, options, compat.default_product_workflows())
+    from_source = options.read_workflows == "source"
+    cache = ComparisonCache(cache_path(options.cache_dir) if from_source else None)
+    # PostgreSQL builds the snapshot on a core of its own while this process reads the workflow modules;
+    # the connection is used by that one thread alone until its result is in.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool, _saved(cache):
+        reading = pool.submit(database_snapshot, autogen_context.connection)
+        declared = declared_workflows(from_source=from_source, cache=cache)
+        snapshot = reading.result()
+        default_workflows = compat.default_product_workflows()
+        domain = None
+        if options.domain_models:
+            domain = diff_domain(declared_domain(), defined_domain(autogen_context.connection), options)
+            for unknown in domain.unknown:
+                log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
+            database = parse_snapshot(snapshot)
+            # new products get their workflow links in the same revision; removed ones lose them
+            database = dataclasses.replace(
+                database,
+                products=domain.products,
+                workflows=_renamed_links(database.workflows, domain.renamed_products),
+            )
+            changes = diff_workflows(declared, database, options, default_workflows)
+        else:
+            key = comparison_key(declared, snapshot, options, default_workflows)
+            if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
+                changes = WorkflowChanges()
+            else:
+                changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
+                cache.in_sync = key if changes.is_empty() else None
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
     additions = [DomainOp(change) for change in domain.additions] if domain else []
@@ -106,6 +127,23 @@ def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[st
     return {
         name: dataclasses.replace(row, products=tuple(map(product, row.products))) for name, row in workflows.items()
     }
+
+
+@contextmanager
+def _saved(cache: ComparisonCache) -> Iterator[None]:
+    """Save the cache however the comparison ends: what was parsed before a broken registration
+    stopped the run is kept too."""
+    try:
+        yield
+    finally:
+        cache.save()
+
+
+def cache_path(cache_dir: str | bool) -> Path | None:
+    """The cache file of the application in the working directory (``wfplugin_cache_dir``)."""
+    if cache_dir is False:
+        return None
+    return cache_file(default_folder() if cache_dir is True else Path(cache_dir))
 
 
 def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:

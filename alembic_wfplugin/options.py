@@ -8,6 +8,7 @@ them start with ``wfplugin_`` so they cannot clash with alembic's own.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -74,13 +75,20 @@ class Options:
     """``wfplugin_default_product_workflows``: workflows that every product is linked to. Default:
     ``None``, meaning orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS`` setting (``["modify_note"]``)."""
 
-    read_workflows: str = "import"
-    """``wfplugin_read_workflows``: how a workflow's target and description are read. ``"import"``
-    instantiates every ``LazyWorkflowInstance`` (imports every workflow module, so a module that fails
-    to import is reported); ``"source"`` reads them from the module's syntax tree where one
-    orchestrator-core decorator states them with literal arguments, and imports only the others: much
-    faster on a large application, but a module that would fail to import goes unnoticed.
-    Default: ``"import"``."""
+    read_workflows: str = "source"
+    """``wfplugin_read_workflows``: how a workflow's target and description are read. ``"source"`` reads
+    them from the module's syntax tree where one orchestrator-core decorator states them with literal
+    arguments (remembered by the module's content, see ``cache_dir``), and imports only the others; a
+    module or function that does not exist is still reported (its import fails), but a module that
+    exists and would fail to import goes unnoticed. ``"import"`` instantiates every
+    ``LazyWorkflowInstance`` (imports every workflow module, so any module that fails to import is
+    reported): strict, and slow on a large application. Default: ``"source"``."""
+
+    cache_dir: str | bool = True
+    """``wfplugin_cache_dir``: where ``"source"`` remembers what each module's source says, keyed by the
+    module file's content: ``True`` for the user cache folder (``$XDG_CACHE_HOME/alembic-wfplugin``,
+    else ``~/.cache/alembic-wfplugin``), a folder path, or ``False`` for no cache (every module parsed on
+    every run). Default: ``True``."""
 
     allow_removing_all: bool = False
     """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
@@ -214,6 +222,14 @@ def _renames(value: Any, option: str) -> dict[str, dict[str, str]]:
     return parsed
 
 
+def _cache_dir(value: Any, option: str) -> str | bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    return _string(value, f"{option} (True, False or a folder)")
+
+
 _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "product_types": lambda value, option: {
         name: _selectors(selectors, f"{option}[{name!r}]") for name, selectors in _mapping(value, option).items()
@@ -227,6 +243,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "products_linked_by_hand": _strings,
     "default_product_workflows": lambda value, option: None if value is None else _strings(value, option),
     "read_workflows": _read_workflows,
+    "cache_dir": _cache_dir,
     "allow_removing_all": _bool,
     "domain_models": _bool,
     "renames": _renames,

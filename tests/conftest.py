@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import uuid
 from collections.abc import Iterator, MutableMapping
@@ -16,6 +17,21 @@ from alembic_wfplugin import compat, pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The plugin's cache (wfplugin_cache_dir's default, the user cache folder) in a folder of the
+    session's own, for the tests in this process and the main.py they run (FixtureApp.env copies
+    os.environ): the suite never writes to the developer's ~/.cache."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    saved = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if saved is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = saved
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from alembic_wfplugin.errors import WorkflowPluginError
@@ -39,6 +41,15 @@ def test_options_not_given_keep_their_defaults() -> None:
     assert options.default_product_workflows is None
 
 
+def test_the_default_mode_reads_from_source_with_the_user_cache_folder() -> None:
+    assert (Options().read_workflows, Options().cache_dir) == ("source", True)
+
+
+def test_cache_dir_takes_a_folder_or_false(tmp_path: Path) -> None:
+    assert Options.from_context_opts({"wfplugin_cache_dir": tmp_path}).cache_dir == str(tmp_path)
+    assert Options.from_context_opts({"wfplugin_cache_dir": False}).cache_dir is False
+
+
 def test_misspelled_option_names_the_likely_one() -> None:
     with pytest.raises(WorkflowPluginError, match=r"wfplugin_product_type \(did you mean wfplugin_product_types\?\)"):
         Options.from_context_opts({"wfplugin_product_type": {}})
@@ -56,6 +67,8 @@ def test_misspelled_option_names_the_likely_one() -> None:
         {"wfplugin_default_product_workflows": 3},
         {"wfplugin_link_new_products": None},
         {"wfplugin_read_workflows": "ast"},
+        {"wfplugin_cache_dir": 3},
+        {"wfplugin_cache_dir": ""},
         {"wfplugin_compare_descriptions": "yes"},
     ],
 )

@@ -9,8 +9,9 @@ from typing import Any
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
-from alembic_wfplugin.workflows.source import read_from_source
+from alembic_wfplugin.workflows.source import ModuleFiles, Plain, read_bytes
 
 
 def import_modules(modules: Iterable[str]) -> None:
@@ -26,23 +27,26 @@ def import_modules(modules: Iterable[str]) -> None:
 
 
 def declared_workflows(
-    registry: Mapping[str, Any] | None = None, *, from_source: bool = False
+    registry: Mapping[str, Any] | None = None, *, from_source: bool = False, cache: ComparisonCache | None = None
 ) -> dict[str, DeclaredWorkflow]:
     """Instantiate every ``LazyWorkflowInstance`` and read its target and description; with
-    ``from_source``, read them from the module's source where it states them plainly, and import only
-    the others.
+    ``from_source``, read them from the module's source where it states them plainly (remembered by
+    the source's content in ``cache``), and import only the others. A module that does not exist, or
+    does not define the function exactly once, is never plain: its import reports it.
 
     Every broken registration is collected, so one run reports them all.
     """
     registry = compat.workflow_registry() if registry is None else registry
     default_package = compat.default_workflows_package()
+    files = ModuleFiles()
+    cache = ComparisonCache(None) if cache is None else cache
     declared: dict[str, DeclaredWorkflow] = {}
     problems: list[str] = []
     for name, lazy in sorted(registry.items()):
         package: str = lazy.package
         module = f"{default_package}{package}" if package.startswith(".") else package
         culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
-        plain = read_from_source(module, lazy.function) if from_source else None
+        plain = _from_source(module, lazy.function, files, cache) if from_source else None
         if plain is not None:
             declared[name] = DeclaredWorkflow(name, module, plain[0], plain[1], compat.is_orchestrator_module(module))
             continue
@@ -71,3 +75,11 @@ def declared_workflows(
             "or remove the line if the workflow is gone."
         )
     return declared
+
+
+def _from_source(module: str, function: str, files: ModuleFiles, cache: ComparisonCache) -> Plain | None:
+    path = files.source_file(module)
+    source = None if path is None else read_bytes(path)
+    if path is None or source is None:
+        return None
+    return cache.plain_decorator(source, function, path)

@@ -1,6 +1,15 @@
-"""The database side: the ``workflows`` rows and the products they are linked to, in two queries."""
+"""The database side: the ``workflows`` rows and the products they are linked to, in one statement.
+
+The database builds the whole state as one JSON text: one row to transfer and one string to parse
+(``json.loads`` is C), instead of a Python row per workflow; and the text itself is what the comparison
+cache fingerprints (see ``cache.py``), so an unchanged database is recognised without building a
+Python object per row.
+"""
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -8,52 +17,64 @@ from sqlalchemy.engine import Connection
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
 
-# Linked products come as an array of names per workflow (products.name is unique), resolved against the
-# second query's products.
-WORKFLOWS_QUERY = sa.text(
+# [[name, target, description, is_task, deleted, [linked product names]], ...] ordered by name, and
+# [[name, product_type, tag], ...]. Linked products come as names (products.name is unique), resolved
+# against the products.
+STATE_QUERY = sa.text(
     """
     WITH links AS (
         SELECT pw.workflow_id, array_agg(p.name ORDER BY p.name) AS products
         FROM products_workflows AS pw JOIN products AS p ON p.product_id = pw.product_id
         GROUP BY pw.workflow_id
     )
-    SELECT w.name, w.target, w.description,
-           w.is_task, w.deleted_at IS NOT NULL AS deleted,
-           coalesce(links.products, '{}') AS products
-    FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id
-    ORDER BY w.name
+    SELECT json_build_array(
+        (SELECT coalesce(json_agg(json_build_array(w.name, w.target, w.description, w.is_task,
+                                                   w.deleted_at IS NOT NULL, coalesce(links.products, '{}'))
+                                  ORDER BY w.name), '[]')
+         FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id),
+        (SELECT coalesce(json_agg(json_build_array(name, product_type, tag) ORDER BY name), '[]')
+         FROM products)
+    )::text
     """
 )
-PRODUCTS_QUERY = sa.text("SELECT name, product_type, tag FROM products ORDER BY name")
 
 
-def defined_workflows(connection: Connection) -> DatabaseState:
+def database_snapshot(connection: Connection) -> str:
+    """The ``workflows`` rows, their links and the products, as the database's JSON text."""
     if connection.dialect.name != "postgresql":
         raise WorkflowPluginError(
             f"alembic-wfplugin needs orchestrator-core's PostgreSQL database; this connection is "
             f"{connection.dialect.name!r}. Point sqlalchemy.url / DATABASE_URI at the orchestrator database."
         )
     try:
-        rows = connection.execute(WORKFLOWS_QUERY).all()
-        products = tuple(
-            Product(name, product_type, tag) for name, product_type, tag in connection.execute(PRODUCTS_QUERY)
-        )
+        text: str = connection.execute(STATE_QUERY).scalar_one()
     except sa.exc.ProgrammingError as exc:
         raise WorkflowPluginError(
             "The database has no orchestrator-core schema (tables workflows, products, products_workflows): "
             f"{str(exc.orig).splitlines()[0]}. Run `python main.py db upgrade heads` first."
         ) from exc
+    return text
 
+
+def parse_snapshot(snapshot: str) -> DatabaseState:
+    rows: list[list[Any]]
+    products_rows: list[list[Any]]
+    rows, products_rows = json.loads(snapshot)
+    products = tuple(Product(name, product_type, tag) for name, product_type, tag in products_rows)
     by_name = {product.name: product for product in products}
     workflows = {
-        row.name: DefinedWorkflow(
-            name=row.name,
-            target=row.target,
-            description=row.description,
-            is_task=row.is_task,
-            deleted=row.deleted,
-            products=tuple(by_name[name] for name in row.products),
+        name: DefinedWorkflow(
+            name=name,
+            target=target,
+            description=description,
+            is_task=is_task,
+            deleted=deleted,
+            products=tuple(by_name[product] for product in linked),
         )
-        for row in rows
+        for name, target, description, is_task, deleted, linked in rows
     }
     return DatabaseState(workflows=workflows, products=products)
+
+
+def defined_workflows(connection: Connection) -> DatabaseState:
+    return parse_snapshot(database_snapshot(connection))

@@ -4,13 +4,22 @@ Importing every workflow module is the largest cost of a comparison (each pulls 
 models, service clients). Where the source states both plainly (one orchestrator-core decorator with
 literal arguments), the syntax tree is enough; anything less plain returns ``None`` and the caller
 imports the module instead.
+
+What the syntax tree says depends on the source text alone (``plain_decorator``), which is what makes it
+safe to cache by the file's content (``source_cache.py``). Finding the file (``ModuleFiles``) is done
+again on every run, by listing each package folder once, as the import system's path finder does.
 """
 
 from __future__ import annotations
 
 import ast
+import gc
+import importlib.machinery
 import importlib.util
-from pathlib import Path
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from alembic_wfplugin.compat import ORCHESTRATOR_PACKAGES
 
@@ -26,19 +35,26 @@ DECORATORS: dict[str, str | None] = {
 }
 DECORATOR_MODULES = {"workflow", "workflows.utils"}  # relative to orchestrator-core's package
 TARGETS = {"CREATE", "MODIFY", "TERMINATE", "SYSTEM", "VALIDATE", "RECONCILE"}
+Plain = tuple[str, str]  # (target, description)
 
 
-def read_from_source(module: str, function: str) -> tuple[str, str] | None:
+def read_from_source(module: str, function: str) -> Plain | None:
     """``(target, description)`` of ``module.function`` from its source, or ``None`` if not plain."""
-    try:
-        spec = importlib.util.find_spec(module)  # imports the parent packages, not the module
-    except (ImportError, ValueError):
+    path = ModuleFiles().source_file(module)
+    if path is None:
         return None
-    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
-        return None
+    source = read_bytes(path)
+    return None if source is None else plain_decorator(source, function, path)
+
+
+def plain_decorator(source: bytes, function: str, filename: str = "<workflow module>") -> Plain | None:
+    """``(target, description)`` of ``function`` in this module source, or ``None`` if not plain.
+
+    Depends on ``source`` and ``function`` only (``filename`` names the file in nothing it returns)."""
     try:
-        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"), spec.origin)
-    except (OSError, SyntaxError, UnicodeDecodeError):
+        with garbage_collector_paused():
+            tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError):  # ValueError: NUL bytes, an unknown encoding declaration
         return None
     decorators, target_class = _orchestrator_imports(tree)
     definitions = [node for node in tree.body if _binds(node, function)]
@@ -52,6 +68,168 @@ def read_from_source(module: str, function: str) -> tuple[str, str] | None:
     if not isinstance(decorator.func, ast.Name) or decorator.func.id not in decorators:
         return None
     return _arguments(decorator, decorators[decorator.func.id], target_class)
+
+
+@contextmanager
+def garbage_collector_paused() -> Iterator[None]:
+    """A syntax tree is thousands of objects without reference cycles; letting them trigger collections
+    of the whole heap (orchestrator-core and the application are loaded) triples the parsing time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_bytes(path: str) -> bytes | None:
+    """The file's bytes, or ``None`` if it cannot be read (the caller imports the module instead)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # bytes as stored, on Windows too
+    except OSError:
+        return None
+    try:
+        size = os.fstat(descriptor).st_size
+        data = os.read(descriptor, size + 1)  # a regular file returns less than asked only at its end
+        if len(data) <= size:
+            return data
+        chunks = [data]  # it grew while being read
+        while chunks[-1]:
+            chunks.append(os.read(descriptor, 1 << 16))
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+class ModuleFiles:
+    """The ``.py`` file the import system would load for a module, without importing it.
+
+    ``importlib.util.find_spec`` costs a tenth of a millisecond per module, and imports the module's
+    parent package. Here each package folder is listed once and a module is looked up in the
+    listings, in the order of the import system's path finder: in each folder of the parent's search
+    path, a folder of the module's name (a package), an extension module, then ``<name>.py``. Parent
+    packages that are not imported yet are resolved the same way when their ``__init__.py`` is empty
+    (importing it would do nothing), and imported otherwise, as ``find_spec`` does. Anything else
+    (namespace packages, extension modules, sourceless modules, a module found nowhere) is left to
+    ``find_spec``.
+    """
+
+    def __init__(self) -> None:
+        self._listings: dict[str, Listing | None] = {}
+        self._search_paths: dict[str, tuple[str, ...] | None] = {}
+
+    def source_file(self, module: str) -> str | None:
+        loaded = sys.modules.get(module)
+        if loaded is not None:  # an import returns this module as it is; its source is its file
+            origin = getattr(getattr(loaded, "__spec__", None), "origin", None)
+            return origin if isinstance(origin, str) and origin.endswith(".py") else None
+        parent, _, name = module.rpartition(".")
+        search_path = self._search_path(parent) if parent else None
+        for folder in search_path or ():
+            listing = self._listing(folder)
+            if listing is None:
+                break
+            path = listing.module_file(name)
+            if path is not None:
+                return path
+            if name in listing.others:
+                break  # a package, an extension or a sourceless module: find_spec decides
+        return _found_by_import_system(module)
+
+    def _search_path(self, package: str) -> tuple[str, ...] | None:
+        if package not in self._search_paths:
+            self._search_paths[package] = self._find_search_path(package)
+        return self._search_paths[package]
+
+    def _find_search_path(self, package: str) -> tuple[str, ...] | None:
+        loaded = sys.modules.get(package)
+        if loaded is not None:
+            path = getattr(loaded, "__path__", None)
+            return None if path is None else tuple(path)
+        parent, _, name = package.rpartition(".")
+        for folder in (self._search_path(parent) or ()) if parent else ():
+            listing = self._listing(folder)
+            if listing is None or any(name + suffix in listing.names for suffix in EXTENSION_SUFFIXES):
+                break
+            if name not in listing.names:
+                if name in listing.modules or name in listing.others:
+                    return None  # a module, not a package
+                continue
+            package_folder = os.path.join(folder, name)
+            inside = self._listing(package_folder)
+            if inside is None or any("__init__" + suffix in inside.names for suffix in EXTENSION_SUFFIXES):
+                break
+            if "__init__.py" not in inside.names:
+                break  # a namespace package (or sourceless): find_spec collects its portions
+            try:
+                empty = os.stat(os.path.join(package_folder, "__init__.py")).st_size == 0
+            except OSError:
+                break
+            if empty:
+                return (package_folder,)
+            break
+        return _imported_search_path(package)
+
+    def _listing(self, folder: str) -> Listing | None:
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = Listing(folder, os.listdir(folder))
+            except OSError:
+                self._listings[folder] = None
+        return self._listings[folder]
+
+
+class Listing:
+    """A folder's entries, sorted the way the path finder decides between them."""
+
+    def __init__(self, folder: str, entries: list[str]) -> None:
+        self.folder = folder
+        self.names = frozenset(entries)
+        # a folder (package) or an extension module of a name is found before <name>.py
+        shadowing = set(entries)
+        for entry in entries:
+            if entry.endswith(EXTENSION_SUFFIXES):
+                shadowing.update(entry[: -len(suffix)] for suffix in EXTENSION_SUFFIXES if entry.endswith(suffix))
+        self.modules = {entry[:-3]: entry for entry in entries if entry.endswith(".py") and entry[:-3] not in shadowing}
+        # names found here that are not a plain <name>.py: the search stops at them
+        self.others = frozenset(shadowing | {entry[:-4] for entry in entries if entry.endswith(".pyc")})
+
+    def module_file(self, name: str) -> str | None:
+        entry = self.modules.get(name)
+        return None if entry is None else os.path.join(self.folder, entry)
+
+
+EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+
+
+def _found_by_import_system(module: str) -> str | None:
+    try:
+        spec = importlib.util.find_spec(module)  # imports the parent packages, not the module
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+        return None
+    return spec.origin
+
+
+def _imported_search_path(package: str) -> tuple[str, ...] | None:
+    """The search path of a package with code of its own in ``__init__.py``, which may change it."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.submodule_search_locations is None:
+        return None
+    if spec.origin is not None and package not in sys.modules:
+        try:
+            path = getattr(importlib.import_module(package), "__path__", None)
+        except Exception:  # the caller imports the workflow module, which reports this properly
+            return None
+        return None if path is None else tuple(path)
+    return tuple(spec.submodule_search_locations)
 
 
 def _orchestrator_imports(tree: ast.Module) -> tuple[dict[str, str], str | None]:
@@ -87,7 +265,7 @@ def _binds(node: ast.stmt, name: str) -> bool:
     return False
 
 
-def _arguments(call: ast.Call, decorator: str, target_class: str | None) -> tuple[str, str] | None:
+def _arguments(call: ast.Call, decorator: str, target_class: str | None) -> Plain | None:
     if any(isinstance(arg, ast.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords):
         return None
     keywords = {kw.arg: kw.value for kw in call.keywords}

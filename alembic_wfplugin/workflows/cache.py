@@ -1,0 +1,149 @@
+"""What the last runs found, remembered by content, so that an unchanged registry costs milliseconds.
+
+Two things are remembered, each under a key that is a hash of everything its value is a function of,
+so that a hit can never differ from doing the work again:
+
+- **What a module's source says** about a workflow: ``(SHA-1 of the module file's bytes, function
+  name)`` -> what ``source.plain_decorator`` returned for them, ``(target, description)`` or ``None``
+  (not plain: the module is imported on every run). Any edit of a module, whatever its size and
+  timestamps, changes its key. Parsing a 200-line module takes milliseconds; hashing it, microseconds.
+- **That the last comparison found nothing to do**: the SHA-1 of all the comparison's inputs (the
+  declared workflows, the database's workflows, links and products as the database's own JSON text,
+  the options, orchestrator-core's default product workflows). The diff is a pure function of them;
+  when they are the same, it finds nothing again, and is skipped.
+
+Both keys also cover this package's own code and the Python release (``code_version``): a plugin
+upgrade or edit starts from nothing.
+
+One JSON file per application folder (the working directory, from which ``main.py`` runs), in
+``wfplugin_cache_dir``. It is written only when something changed, to a temporary file beside it that
+then replaces it (``os.replace``, atomic): concurrent runs never see half a file, and the last writer
+wins with a complete one. Unreadable, corrupt or foreign files are ignored. Deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import operator
+import os
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic_wfplugin.workflows import source
+from alembic_wfplugin.workflows.model import DeclaredWorkflow
+from alembic_wfplugin.workflows.source import Plain
+
+FORMAT = 1
+FOLDER_NAME = "alembic-wfplugin"
+PACKAGE = Path(__file__).resolve().parent.parent  # alembic_wfplugin/
+
+
+def default_folder() -> Path:
+    """``$XDG_CACHE_HOME/alembic-wfplugin``, else ``~/.cache/alembic-wfplugin``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / FOLDER_NAME
+
+
+def cache_file(folder: Path, application: str | None = None) -> Path:
+    """The cache of the application in ``application`` (default: the working directory)."""
+    application = os.path.abspath(application or os.getcwd())
+    digest = hashlib.sha1(application.encode(errors="surrogateescape"), usedforsecurity=False).hexdigest()
+    return folder / f"workflows-{digest[:16]}.json"
+
+
+@cache
+def code_version() -> str:
+    """This package's code (every ``.py`` file of it) and the Python release that parses."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"{sys.version_info[0]}.{sys.version_info[1]}:{digest.hexdigest()}"
+
+
+def comparison_key(
+    declared: Mapping[str, DeclaredWorkflow], snapshot: str, options: object, default_workflows: Iterable[str]
+) -> str:
+    """A hash of every input of ``diff_workflows``: equal keys, equal changes."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(repr((options, tuple(default_workflows))).encode(errors="surrogatepass") + b"\0")
+    fields = (_declared_fields(workflow) for _, workflow in sorted(declared.items()))
+    digest.update(repr(list(fields)).encode(errors="surrogatepass") + b"\0")
+    digest.update(snapshot.encode(errors="surrogatepass"))
+    return digest.hexdigest()
+
+
+# every field of a DeclaredWorkflow, those added later included (faster than its repr)
+_declared_fields = operator.attrgetter(*(field.name for field in dataclasses.fields(DeclaredWorkflow)))
+
+
+class ComparisonCache:
+    """The cache file's contents for one run. ``path=None``: nothing is read or written."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.version = code_version()
+        self._known: dict[str, Plain | None] = {}
+        self._known_in_sync: str | None = None
+        if path is not None:
+            self._load(path)
+        self._used: dict[str, Plain | None] = {}
+        self.in_sync: str | None = self._known_in_sync  # the key of the last comparison that found nothing
+        self.parsed = 0  # modules parsed in this run (not in the cache)
+
+    def plain_decorator(self, source_bytes: bytes, function: str, filename: str) -> Plain | None:
+        key = f"{hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest()}:{function}"
+        if key in self._used:
+            return self._used[key]
+        if key in self._known:
+            answer = self._known[key]
+        else:
+            answer = source.plain_decorator(source_bytes, function, filename)
+            self.parsed += 1
+        self._used[key] = answer
+        return answer
+
+    def save(self) -> None:
+        """Keep what this run used (entries of modules no longer registered, or edited since, go);
+        write only if that differs from what was read."""
+        if self.path is None or (self._used == self._known and self.in_sync == self._known_in_sync):
+            return
+        document = {"format": FORMAT, "code": self.version, "in_sync": self.in_sync, "entries": self._used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                    json.dump(document, file, separators=(",", ":"))
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            return  # a cache that cannot be written (read-only home, full disk) only costs time
+        self._known, self._known_in_sync = dict(self._used), self.in_sync
+
+    def _load(self, path: Path) -> None:
+        try:
+            document: Any = json.loads(path.read_bytes())
+        except (OSError, ValueError):  # missing, unreadable, not JSON (ValueError covers bad UTF-8)
+            return
+        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("code") != self.version:
+            return
+        entries, in_sync = document.get("entries"), document.get("in_sync")
+        if not isinstance(entries, dict) or not (in_sync is None or isinstance(in_sync, str)):
+            return
+        known: dict[str, Plain | None] = {}
+        for key, answer in entries.items():
+            if answer is None:
+                known[key] = None
+            elif isinstance(answer, list) and len(answer) == 2 and all(isinstance(part, str) for part in answer):
+                known[key] = (answer[0], answer[1])
+            else:
+                return  # not written by us: trust none of it
+        self._known, self._known_in_sync = known, in_sync
