@@ -22,6 +22,7 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.workflows import cache as cache_module
+from alembic_wfplugin.workflows import source
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOp, WorkflowOps
@@ -110,6 +111,25 @@ def test_an_unchanged_module_is_not_parsed_again_and_an_edited_one_is(package: P
     third = ComparisonCache(path)
     assert declared_workflows(from_source=True, cache=third)["cached_wf"].description == "Cached, edited"
     assert third.parsed == 1
+
+
+def test_an_unchanged_file_is_not_even_read_again(package: Path, tmp_path: Path, monkeypatch: Any) -> None:
+    """A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged keeps its content hash; the
+    edit in the test above moves its ctime, which ``os.utime`` cannot put back."""
+    path = the_cache_file(tmp_path / "cache")
+    first = ComparisonCache(path)
+    declared_workflows(from_source=True, cache=first)
+    first.save()
+    reads: list[str] = []
+    original = source.read_bytes
+    monkeypatch.setattr(source, "read_bytes", lambda name: reads.append(name) or original(name))
+    second = ComparisonCache(path)
+    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
+    assert reads == []
+    (package / "cached.py").write_text(MODULE.replace('"Cached workflow"', '"Cached, edited"'))
+    third = ComparisonCache(path)
+    assert declared_workflows(from_source=True, cache=third)["cached_wf"].description == "Cached, edited"
+    assert reads == [str(package / "cached.py")]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,12 @@ so that a hit can never differ from doing the work again:
   name)`` -> what ``source.plain_decorator`` returned for them, ``(target, description)`` or ``None``
   (not plain: the module is imported on every run). Any edit of a module, whatever its size and
   timestamps, changes its key. Parsing a 200-line module takes milliseconds; hashing it, microseconds.
+- **Which content a module file holds**: its path -> (the file's stat fingerprint, SHA-1 of its bytes),
+  so that a file whose fingerprint is unchanged is not read and hashed again. The fingerprint is
+  (size, mtime, ctime, inode) in nanoseconds: any write to a file, and any ``os.utime`` that puts back
+  an old modification time, moves its ctime, which no program can set; a checkout or copy makes a
+  new file (new inode and ctime). The content key stays the SHA-1: the fingerprint only says when it
+  must be computed again.
 - **That the last comparison found nothing to do**: the SHA-1 of all the comparison's inputs (the
   declared workflows, the database's workflows, links and products as the database's own JSON text,
   the options, orchestrator-core's default product workflows). The diff is a pure function of them;
@@ -39,7 +45,7 @@ from alembic_wfplugin.workflows import source
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.source import Plain
 
-FORMAT = 1
+FORMAT = 2
 FOLDER_NAME = "alembic-wfplugin"
 PACKAGE = Path(__file__).resolve().parent.parent  # alembic_wfplugin/
 
@@ -89,6 +95,8 @@ class ComparisonCache:
         self.path = path
         self.version = code_version()
         self._known: dict[str, Plain | None] = {}
+        self._known_files: dict[str, tuple[list[int], str]] = {}
+        self._files: dict[str, tuple[list[int], str]] = {}
         self._known_in_sync: str | None = None
         if path is not None:
             self._load(path)
@@ -96,14 +104,38 @@ class ComparisonCache:
         self.in_sync: str | None = self._known_in_sync  # the key of the last comparison that found nothing
         self.parsed = 0  # modules parsed in this run (not in the cache)
 
-    def plain_decorator(self, source_bytes: bytes, function: str, filename: str) -> Plain | None:
-        key = f"{hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest()}:{function}"
+    def plain_decorator_of_file(self, path: str, function: str) -> Plain | None:
+        """``source.plain_decorator`` of the file at ``path``; the file is read only when its stat
+        fingerprint moved since the last run, or when its answer is not known."""
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        fingerprint = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        known = self._files.get(path) or self._known_files.get(path)
+        source_bytes = None
+        if known is not None and known[0] == fingerprint:
+            digest = known[1]
+        else:
+            source_bytes = source.read_bytes(path)
+            if source_bytes is None:
+                return None
+            digest = hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest()
+        self._files[path] = (fingerprint, digest)
+        key = f"{digest}:{function}"
         if key in self._used:
             return self._used[key]
         if key in self._known:
             answer = self._known[key]
         else:
-            answer = source.plain_decorator(source_bytes, function, filename)
+            if source_bytes is None:
+                source_bytes = source.read_bytes(path)
+                if source_bytes is None:
+                    return None
+                if hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest() != digest:
+                    self._files.pop(path)  # changed between the stat and the read: decide next run
+                    return source.plain_decorator(source_bytes, function, path)
+            answer = source.plain_decorator(source_bytes, function, path)
             self.parsed += 1
         self._used[key] = answer
         return answer
@@ -111,9 +143,16 @@ class ComparisonCache:
     def save(self) -> None:
         """Keep what this run used (entries of modules no longer registered, or edited since, go);
         write only if that differs from what was read."""
-        if self.path is None or (self._used == self._known and self.in_sync == self._known_in_sync):
+        unchanged = self._used == self._known and self._files == self._known_files
+        if self.path is None or (unchanged and self.in_sync == self._known_in_sync):
             return
-        document = {"format": FORMAT, "code": self.version, "in_sync": self.in_sync, "entries": self._used}
+        document = {
+            "format": FORMAT,
+            "code": self.version,
+            "in_sync": self.in_sync,
+            "entries": self._used,
+            "files": self._files,
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
@@ -126,7 +165,7 @@ class ComparisonCache:
                 raise
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs time
-        self._known, self._known_in_sync = dict(self._used), self.in_sync
+        self._known, self._known_files, self._known_in_sync = dict(self._used), dict(self._files), self.in_sync
 
     def _load(self, path: Path) -> None:
         try:
@@ -146,4 +185,16 @@ class ComparisonCache:
                 known[key] = (answer[0], answer[1])
             else:
                 return  # not written by us: trust none of it
-        self._known, self._known_in_sync = known, in_sync
+        files: dict[str, tuple[list[int], str]] = {}
+        for file_path, entry in (document.get("files") or {}).items():
+            if not (
+                isinstance(entry, list)
+                and len(entry) == 2
+                and isinstance(entry[0], list)
+                and len(entry[0]) == 4
+                and all(isinstance(number, int) for number in entry[0])
+                and isinstance(entry[1], str)
+            ):
+                return  # not written by us: trust none of it
+            files[file_path] = (entry[0], entry[1])
+        self._known, self._known_files, self._known_in_sync = known, files, in_sync

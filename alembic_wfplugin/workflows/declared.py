@@ -11,7 +11,7 @@ from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
-from alembic_wfplugin.workflows.source import ModuleFiles, Plain, read_bytes
+from alembic_wfplugin.workflows.source import ModuleFiles, Plain
 
 
 def import_modules(modules: Iterable[str]) -> None:
@@ -79,7 +79,6 @@ def declared_workflows(
 
 def _from_source(module: str, function: str, files: ModuleFiles, cache: ComparisonCache) -> Plain | None:
     path = files.source_file(module)
-    source = None if path is None else read_bytes(path)
-    if path is None or source is None:
+    if path is None:
         return None
-    return cache.plain_decorator(source, function, path)
+    return cache.plain_decorator_of_file(path, function)
