@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from alembic.autogenerate.api import RevisionContext
 from alembic.config import Config
@@ -28,6 +28,7 @@ from alembic_wfplugin import compat
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
 
+Container = TypeVar("Container", WorkflowOps, DomainOps)
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
 COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # by WorkflowOp.kind
@@ -192,23 +193,15 @@ def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str])
 
 
 def workflow_ops(script: MigrationScript) -> list[WorkflowOp]:
-    return [
-        op
-        for upgrade_ops in script.upgrade_ops_list
-        for container in upgrade_ops.ops
-        if isinstance(container, WorkflowOps)
-        for op in container.workflow_ops
-    ]
+    return [op for container in _containers(script, WorkflowOps) for op in container.workflow_ops]
 
 
 def domain_ops(script: MigrationScript) -> list[DomainOp]:
-    return [
-        op
-        for upgrade_ops in script.upgrade_ops_list
-        for container in upgrade_ops.ops
-        if isinstance(container, DomainOps)
-        for op in container.domain_ops
-    ]
+    return [op for container in _containers(script, DomainOps) for op in container.domain_ops]
+
+
+def _containers(script: MigrationScript, kind: type[Container]) -> list[Container]:
+    return [container for ops in script.upgrade_ops_list for container in ops.ops if isinstance(container, kind)]
 
 
 def report_domain(ops: Sequence[DomainOp], out: TextIO) -> None:

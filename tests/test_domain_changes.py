@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
-from alembic.operations.ops import UpgradeOps
+from alembic.operations.ops import MigrationScript, UpgradeOps
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
@@ -124,13 +124,17 @@ def test_a_value_needed_only_on_another_database_stops_its_upgrade(
     upgrade(autogenerate(target_connection), target_connection)  # the target: registered the same way
     subscribe(target_connection, "User external", {"UserBlock": {"username": "bob"}})
     remove_resource_types(target_connection, "user_id")
-    before = domain_state(target_connection)
+    stops_and_rolls_back(script, target_connection, r"'UserBlock' has 1 instances in this database that need a value")
 
-    savepoint = target_connection.begin_nested()
-    with pytest.raises(RuntimeError, match=r"'UserBlock' has 1 instances in this database that need a value for"):
-        upgrade(script, target_connection)
+
+def stops_and_rolls_back(script: MigrationScript, connection: sa.Connection, message: str) -> None:
+    """The upgrade stops with ``message``; once PostgreSQL rolls it back, nothing has changed."""
+    before = domain_state(connection)
+    savepoint = connection.begin_nested()
+    with pytest.raises(RuntimeError, match=message):
+        upgrade(script, connection)
     savepoint.rollback()
-    assert domain_state(target_connection) == before
+    assert domain_state(connection) == before
 
 
 def add_legacy_block(connection: sa.Connection, description: str = "Legacy settings") -> None:
@@ -191,13 +195,7 @@ def test_removed_block_used_only_on_another_database_stops_its_upgrade(
     upgrade(autogenerate(target_connection), target_connection)
     add_legacy_block(target_connection)
     subscribe(target_connection, "User Group", {"LegacyBlock": {}})
-    before = domain_state(target_connection)
-
-    savepoint = target_connection.begin_nested()
-    with pytest.raises(RuntimeError, match=r"Cannot remove product block .* 'LegacyBlock'.*: 1 subscription instances"):
-        upgrade(script, target_connection)
-    savepoint.rollback()
-    assert domain_state(target_connection) == before
+    stops_and_rolls_back(script, target_connection, r"Cannot remove product block .* 'LegacyBlock'.*: 1 subscription")
 
 
 def test_an_empty_registry_is_refused(registered: sa.Connection, model_registry: MutableMapping[str, Any]) -> None:

@@ -25,13 +25,14 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import render_python_code
 from alembic.util import CommandError
-from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from tests.domain_harness import autogenerate, diffs
 from tests.fixture_app import TUTORIAL, WORKFLOW_ROWS, domain_state
 from tests.revision_code import run_rendered
+from tests.test_round_trip import property_settings
 
 EXAMPLES = int(os.environ.get("WFPLUGIN_DOMAIN_EXAMPLES", "100"))
 
@@ -311,12 +312,7 @@ def code(model_registry: MutableMapping[str, Any], registry: MutableMapping[str,
     yield declare
 
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+SETTINGS = property_settings(EXAMPLES)
 
 
 @SETTINGS

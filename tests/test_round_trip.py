@@ -345,12 +345,17 @@ def check_round_trip(
             transaction.rollback()
 
 
-SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+def property_settings(examples: int) -> Any:
+    """Hypothesis settings of the round-trip properties (workflows and domain models)."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+
+
+SETTINGS = property_settings(EXAMPLES)
 
 
 @SETTINGS
