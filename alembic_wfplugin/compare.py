@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import weakref
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,11 +15,12 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import MigrationScript, UpgradeOps
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
+from sqlalchemy.engine import Connection
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.domain.declared import declared_domain
 from alembic_wfplugin.domain.defined import defined_domain
-from alembic_wfplugin.domain.diff import diff_domain
+from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
@@ -37,6 +38,7 @@ from alembic_wfplugin.workflows.ops import (
     WorkflowOp,
     WorkflowOps,
 )
+from alembic_wfplugin.workflows.source import garbage_collector_paused
 
 log = logging.getLogger("alembic.wfplugin")
 
@@ -66,42 +68,26 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
 
 
 def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
-    if autogen_context.connection is None or autogen_context.migration_context.as_sql:
+    connection = autogen_context.connection
+    if connection is None or autogen_context.migration_context.as_sql:
         raise WorkflowPluginError(
             "alembic-wfplugin compares against the live database, but this autogenerate run has no "
             "connection (offline mode). Run it online: python main.py db revision --autogenerate."
         )
     options = Options.from_context_opts(autogen_context.opts)
     import_modules(options.import_modules)
-    from_source = options.read_workflows == "source"
-    cache = ComparisonCache(cache_path(options.cache_dir) if from_source else None)
-    # PostgreSQL builds the snapshot on a core of its own while this process reads the workflow modules;
-    # the connection is used by that one thread alone until its result is in.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool, _saved(cache):
-        reading = pool.submit(database_snapshot, autogen_context.connection)
-        declared = declared_workflows(from_source=from_source, cache=cache)
-        snapshot = reading.result()
-        default_workflows = compat.default_product_workflows()
-        domain = None
-        if options.domain_models:
-            domain = diff_domain(declared_domain(), defined_domain(autogen_context.connection), options)
-            for unknown in domain.unknown:
-                log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
-            database = parse_snapshot(snapshot)
-            # new products get their workflow links in the same revision; removed ones lose them
-            database = dataclasses.replace(
-                database,
-                products=domain.products,
-                workflows=_renamed_links(database.workflows, domain.renamed_products),
-            )
-            changes = diff_workflows(declared, database, options, default_workflows)
-        else:
-            key = comparison_key(declared, snapshot, options, default_workflows)
-            if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
-                changes = WorkflowChanges()
-            else:
-                changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
-                cache.in_sync = key if changes.is_empty() else None
+    # PostgreSQL builds the snapshot on a core of its own while this process reads the cache and the
+    # workflow modules; the connection is used by that one thread alone until its result is in. The
+    # reading makes tens of thousands of objects without cycles: collections of the whole heap
+    # (orchestrator-core and the application are loaded) would cost more than the reading itself.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool,
+        garbage_collector_paused(),
+    ):
+        reading = pool.submit(database_snapshot, connection)
+        cache = ComparisonCache(cache_path(options.cache_dir) if options.read_workflows == "source" else None)
+        with _saved(cache):
+            changes, domain = _changes(connection, options, cache, reading)
     _compared.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
     additions = [DomainOp(change) for change in domain.additions] if domain else []
@@ -116,6 +102,33 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         if container.ops:
             upgrade_ops.ops.append(container)
     return _continue()
+
+
+def _changes(
+    connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str]
+) -> tuple[WorkflowChanges, DomainDiff | None]:
+    """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes)."""
+    declared = declared_workflows(from_source=options.read_workflows == "source", cache=cache)
+    snapshot = reading.result()
+    default_workflows = compat.default_product_workflows()
+    if not options.domain_models:
+        key = comparison_key(declared, snapshot, options, default_workflows)
+        if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
+            return WorkflowChanges(), None
+        changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
+        cache.in_sync = key if changes.is_empty() else None
+        return changes, None
+    domain = diff_domain(declared_domain(), defined_domain(connection), options)
+    for unknown in domain.unknown:
+        log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
+    database = parse_snapshot(snapshot)
+    # new products get their workflow links in the same revision; removed ones lose them
+    database = dataclasses.replace(
+        database,
+        products=domain.products,
+        workflows=_renamed_links(database.workflows, domain.renamed_products),
+    )
+    return diff_workflows(declared, database, options, default_workflows), domain
 
 
 def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[str, str]) -> dict[str, DefinedWorkflow]:

@@ -5,6 +5,7 @@ In-process comparator runs against this test's database (fast); no wall-clock ti
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -151,16 +152,34 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_replaced(
     path.parent.mkdir(parents=True)
     path.write_bytes(content)
     assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
-    assert json.loads(path.read_bytes())["format"] == cache_module.FORMAT
+    assert json.loads(path.read_bytes().partition(b"\n")[0])["format"] == cache_module.FORMAT
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 
-def test_a_forged_entry_makes_the_whole_file_ignored(package: Path, connection: sa.Connection, tmp_path: Path) -> None:
+@pytest.mark.parametrize("body", [b"[]", b'{"entries": [], "files": {}, "in_sync": null}', b'{"entries": {"k": 5}}'])
+def test_a_cache_file_of_the_wrong_shape_is_ignored_though_its_checksum_matches(
+    package: Path, connection: sa.Connection, tmp_path: Path, body: bytes
+) -> None:
+    path = the_cache_file(tmp_path / "cache")
+    path.parent.mkdir(parents=True)
+    header = {
+        "format": cache_module.FORMAT,
+        "code": cache_module.code_version(),
+        "sha1": hashlib.sha1(body).hexdigest(),
+    }
+    path.write_bytes(json.dumps(header).encode() + b"\n" + body)
+    assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
+
+
+def test_an_edited_cache_file_is_ignored_as_a_whole(package: Path, connection: sa.Connection, tmp_path: Path) -> None:
+    """The header's SHA-1 of the body is what makes the file trusted: a body edited afterwards (here: every
+    answer forged to SYSTEM, which would make the revision wrong) is not used at all."""
     path = the_cache_file(tmp_path / "cache")
     run_comparator(connection, tmp_path / "cache")
-    document = json.loads(path.read_bytes())
-    document["entries"] = {key: ["SYSTEM", "x", "extra"] for key in document["entries"]}
-    path.write_text(json.dumps(document))
+    header, _, body = path.read_bytes().partition(b"\n")
+    document = json.loads(body)
+    document["entries"] = {key: ["SYSTEM", "x"] for key in document["entries"]}
+    path.write_bytes(header + b"\n" + json.dumps(document).encode())
     assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
 
 

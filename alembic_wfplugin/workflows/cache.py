@@ -21,10 +21,12 @@ so that a hit can never differ from doing the work again:
 Both keys also cover this package's own code and the Python release (``code_version``): a plugin
 upgrade or edit starts from nothing.
 
-One JSON file per application folder (the working directory, from which ``main.py`` runs), in
-``wfplugin_cache_dir``. It is written only when something changed, to a temporary file beside it that
-then replaces it (``os.replace``, atomic): concurrent runs never see half a file, and the last writer
-wins with a complete one. Unreadable, corrupt or foreign files are ignored. Deleting it is always safe.
+One file per application folder (the working directory, from which ``main.py`` runs), in
+``wfplugin_cache_dir``: a JSON header line (format, code version, SHA-1 of the rest) and a JSON body.
+It is written only when something changed, to a temporary file beside it that then replaces it
+(``os.replace``, atomic): concurrent runs never see half a file, and the last writer wins with a
+complete one. Unreadable, corrupt, foreign or edited files (whose body does not match the header's
+SHA-1) are ignored. Deleting it is always safe.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from alembic_wfplugin.workflows import source
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.source import Plain
 
-FORMAT = 2
+FORMAT = 3
 FOLDER_NAME = "alembic-wfplugin"
 PACKAGE = Path(__file__).resolve().parent.parent  # alembic_wfplugin/
 
@@ -120,7 +122,7 @@ class ComparisonCache:
             source_bytes = source.read_bytes(path)
             if source_bytes is None:
                 return None
-            digest = hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest()
+            digest = _sha1(source_bytes)
         self._files[path] = (fingerprint, digest)
         key = f"{digest}:{function}"
         if key in self._used:
@@ -132,7 +134,7 @@ class ComparisonCache:
                 source_bytes = source.read_bytes(path)
                 if source_bytes is None:
                     return None
-                if hashlib.sha1(source_bytes, usedforsecurity=False).hexdigest() != digest:
+                if _sha1(source_bytes) != digest:
                     self._files.pop(path)  # changed between the stat and the read: decide next run
                     return source.plain_decorator(source_bytes, function, path)
             answer = source.plain_decorator(source_bytes, function, path)
@@ -146,19 +148,16 @@ class ComparisonCache:
         unchanged = self._used == self._known and self._files == self._known_files
         if self.path is None or (unchanged and self.in_sync == self._known_in_sync):
             return
-        document = {
-            "format": FORMAT,
-            "code": self.version,
-            "in_sync": self.in_sync,
-            "entries": self._used,
-            "files": self._files,
-        }
+        body = json.dumps(
+            {"in_sync": self.in_sync, "entries": self._used, "files": self._files}, separators=(",", ":")
+        ).encode()
+        header = {"format": FORMAT, "code": self.version, "sha1": _sha1(body)}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor, temporary = tempfile.mkstemp(prefix=self.path.name, suffix=".tmp", dir=self.path.parent)
             try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-                    json.dump(document, file, separators=(",", ":"))
+                with os.fdopen(descriptor, "wb") as file:
+                    file.write(json.dumps(header).encode() + b"\n" + body)
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)
@@ -168,33 +167,27 @@ class ComparisonCache:
         self._known, self._known_files, self._known_in_sync = dict(self._used), dict(self._files), self.in_sync
 
     def _load(self, path: Path) -> None:
+        """Trust the file only if its body is the one its header's checksum was computed from, by this
+        code: then it was written whole by ``save`` (checking each entry's shape costs more)."""
         try:
-            document: Any = json.loads(path.read_bytes())
-        except (OSError, ValueError):  # missing, unreadable, not JSON (ValueError covers bad UTF-8)
+            header_line, _, body = path.read_bytes().partition(b"\n")
+            header: Any = json.loads(header_line)
+            if not isinstance(header, dict) or [header.get(key) for key in ("format", "code", "sha1")] != [
+                FORMAT,
+                self.version,
+                _sha1(body),
+            ]:
+                return
+            document = json.loads(body)
+            known = {
+                key: None if answer is None else (answer[0], answer[1]) for key, answer in document["entries"].items()
+            }
+            files = {file: (entry[0], entry[1]) for file, entry in document["files"].items()}
+            in_sync = document["in_sync"]
+        except (OSError, ValueError, LookupError, TypeError, AttributeError):  # missing, unreadable, not ours
             return
-        if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("code") != self.version:
-            return
-        entries, in_sync = document.get("entries"), document.get("in_sync")
-        if not isinstance(entries, dict) or not (in_sync is None or isinstance(in_sync, str)):
-            return
-        known: dict[str, Plain | None] = {}
-        for key, answer in entries.items():
-            if answer is None:
-                known[key] = None
-            elif isinstance(answer, list) and len(answer) == 2 and all(isinstance(part, str) for part in answer):
-                known[key] = (answer[0], answer[1])
-            else:
-                return  # not written by us: trust none of it
-        files: dict[str, tuple[list[int], str]] = {}
-        for file_path, entry in (document.get("files") or {}).items():
-            if not (
-                isinstance(entry, list)
-                and len(entry) == 2
-                and isinstance(entry[0], list)
-                and len(entry[0]) == 4
-                and all(isinstance(number, int) for number in entry[0])
-                and isinstance(entry[1], str)
-            ):
-                return  # not written by us: trust none of it
-            files[file_path] = (entry[0], entry[1])
         self._known, self._known_files, self._known_in_sync = known, files, in_sync
+
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()

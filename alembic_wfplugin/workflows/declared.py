@@ -45,11 +45,11 @@ def declared_workflows(
     for name, lazy in sorted(registry.items()):
         package: str = lazy.package
         module = f"{default_package}{package}" if package.startswith(".") else package
-        culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
         plain = _from_source(module, lazy.function, files, cache) if from_source else None
         if plain is not None:
             declared[name] = DeclaredWorkflow(name, module, plain[0], plain[1], compat.is_orchestrator_module(module))
             continue
+        culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
         try:
             workflow = lazy.instantiate()
         except Exception as exc:  # whatever the module raises, report it against its registration

@@ -135,7 +135,7 @@ class ModuleFiles:
             path = listing.module_file(name)
             if path is not None:
                 return path
-            if name in listing.others:
+            if listing.stops_search(name):
                 break  # a package, an extension or a sourceless module: find_spec decides
         return _found_by_import_system(module)
 
@@ -152,15 +152,15 @@ class ModuleFiles:
         parent, _, name = package.rpartition(".")
         for folder in (self._search_path(parent) or ()) if parent else ():
             listing = self._listing(folder)
-            if listing is None or any(name + suffix in listing.names for suffix in EXTENSION_SUFFIXES):
+            if listing is None or listing.has_extension(name):
                 break
             if name not in listing.names:
-                if name in listing.modules or name in listing.others:
+                if listing.is_module(name):
                     return None  # a module, not a package
                 continue
             package_folder = os.path.join(folder, name)
             inside = self._listing(package_folder)
-            if inside is None or any("__init__" + suffix in inside.names for suffix in EXTENSION_SUFFIXES):
+            if inside is None or inside.has_extension("__init__"):
                 break
             if "__init__.py" not in inside.names:
                 break  # a namespace package (or sourceless): find_spec collects its portions
@@ -183,23 +183,30 @@ class ModuleFiles:
 
 
 class Listing:
-    """A folder's entries, sorted the way the path finder decides between them."""
+    """A folder's entries, looked up the way the path finder decides between them."""
 
     def __init__(self, folder: str, entries: list[str]) -> None:
-        self.folder = folder
+        self.prefix = os.path.join(folder, "")  # the folder and a separator: prefix + entry is a path
         self.names = frozenset(entries)
-        # a folder (package) or an extension module of a name is found before <name>.py
-        shadowing = set(entries)
-        for entry in entries:
-            if entry.endswith(EXTENSION_SUFFIXES):
-                shadowing.update(entry[: -len(suffix)] for suffix in EXTENSION_SUFFIXES if entry.endswith(suffix))
-        self.modules = {entry[:-3]: entry for entry in entries if entry.endswith(".py") and entry[:-3] not in shadowing}
-        # names found here that are not a plain <name>.py: the search stops at them
-        self.others = frozenset(shadowing | {entry[:-4] for entry in entries if entry.endswith(".pyc")})
 
     def module_file(self, name: str) -> str | None:
-        entry = self.modules.get(name)
-        return None if entry is None else os.path.join(self.folder, entry)
+        """``<name>.py`` here, unless a folder (package) or an extension module of that name is found
+        before it."""
+        entry = name + ".py"
+        if entry not in self.names or name in self.names or self.has_extension(name):
+            return None
+        return self.prefix + entry
+
+    def stops_search(self, name: str) -> bool:
+        """Whether ``name`` is found here as something else than a plain ``<name>.py`` (a package, an
+        extension or a sourceless module): the import system stops searching at it."""
+        return name in self.names or name + ".pyc" in self.names or self.has_extension(name)
+
+    def is_module(self, name: str) -> bool:
+        return name + ".py" in self.names or self.stops_search(name)
+
+    def has_extension(self, name: str) -> bool:
+        return any(name + suffix in self.names for suffix in EXTENSION_SUFFIXES)
 
 
 EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
