@@ -24,7 +24,7 @@ from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, code_side_key, default_folder
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
@@ -109,15 +109,17 @@ def _changes(
 ) -> tuple[WorkflowChanges, DomainDiff | None]:
     """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes)."""
     declared = declared_workflows(from_source=options.read_workflows == "source", cache=cache)
-    snapshot = reading.result()
     default_workflows = compat.default_product_workflows()
     if not options.domain_models:
-        key = comparison_key(declared, snapshot, options, default_workflows)
+        key_with = code_side_key(declared, options, default_workflows)
+        snapshot = reading.result()
+        key = key_with(snapshot)
         if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
             return WorkflowChanges(), None
         changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
         cache.in_sync = key if changes.is_empty() else None
         return changes, None
+    snapshot = reading.result()
     domain = diff_domain(declared_domain(), defined_domain(connection), options)
     for unknown in domain.unknown:
         log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)

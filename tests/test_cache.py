@@ -6,11 +6,12 @@ In-process comparator runs against this test's database (fast); no wall-clock ti
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,14 @@ def the_cache_file(cache_dir: Path) -> Path:
     return cache_file(cache_dir)
 
 
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fingerprints of files and folders changed just now are trusted (by default they are not, as the
+    next change may share their timestamps): the fingerprint itself is what these tests test."""
+    monkeypatch.setattr(source, "RECENT_NS", 0)
+
+
+@pytest.mark.usefixtures("settled")
 def test_an_edited_module_is_seen_though_its_size_and_timestamps_are_kept(
     package: Path, connection: sa.Connection, tmp_path: Path
 ) -> None:
@@ -116,16 +125,25 @@ def test_an_unchanged_module_is_not_parsed_again_and_an_edited_one_is(package: P
     assert third.parsed == 1
 
 
-def test_an_unchanged_file_is_not_even_read_again(package: Path, tmp_path: Path, monkeypatch: Any) -> None:
+def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files the cache reads from now on."""
+    reads: list[str] = []
+    original = source.read_bytes
+    monkeypatch.setattr(source, "read_bytes", lambda name: reads.append(name) or original(name))
+    return reads
+
+
+@pytest.mark.usefixtures("settled")
+def test_an_unchanged_file_is_not_even_read_again(
+    package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged keeps its content hash; the
     edit in the test above moves its ctime, which ``os.utime`` cannot put back."""
     path = the_cache_file(tmp_path / "cache")
     first = ComparisonCache(path)
     declared_workflows(from_source=True, cache=first)
     first.save()
-    reads: list[str] = []
-    original = source.read_bytes
-    monkeypatch.setattr(source, "read_bytes", lambda name: reads.append(name) or original(name))
+    reads = reads_of(monkeypatch)
     second = ComparisonCache(path)
     assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
     assert reads == []
@@ -133,6 +151,24 @@ def test_an_unchanged_file_is_not_even_read_again(package: Path, tmp_path: Path,
     third = ComparisonCache(path)
     assert declared_workflows(from_source=True, cache=third)["cached_wf"].description == "Cached, edited"
     assert reads == [str(package / "cached.py")]
+
+
+def test_a_file_changed_just_before_its_fingerprint_was_taken_is_read_again(
+    package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Timestamps come from a clock that ticks every few milliseconds: an edit right after a run, keeping
+    the size, may leave the fingerprint as it was. So a fingerprint taken less than RECENT_NS after the
+    file's last change is not kept, and the next run hashes the file again (here: an hour, so that the
+    module written by the fixture is recent whatever the machine's speed)."""
+    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    path = the_cache_file(tmp_path / "cache")
+    first = ComparisonCache(path)
+    declared_workflows(from_source=True, cache=first)
+    first.save()
+    reads = reads_of(monkeypatch)
+    second = ComparisonCache(path)
+    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
+    assert str(package / "cached.py") in reads
 
 
 @pytest.mark.parametrize(
@@ -284,3 +320,100 @@ def test_a_plain_module_that_fails_to_import_is_reported_by_the_import_mode_only
     assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
     with pytest.raises(CommandError, match="RuntimeError: cannot reach the IPAM"):
         run_comparator(connection, tmp_path / "cache", wfplugin_read_workflows="import")
+
+
+@pytest.fixture
+def resolvable(tmp_path: Path) -> Iterator[Path]:
+    """``rmpkg.sub.mod`` under the folder returned, ``rmpkg`` imported (as main.py imports the registry's
+    package), ``rmpkg.sub`` not."""
+    root = tmp_path / "resolve"
+    (root / "rmpkg" / "sub").mkdir(parents=True)
+    (root / "rmpkg" / "__init__.py").write_text("")
+    (root / "rmpkg" / "sub" / "__init__.py").write_text("")
+    (root / "rmpkg" / "sub" / "mod.py").write_text("")
+    sys.path.insert(0, str(root))
+    importlib.import_module("rmpkg")
+    yield root
+    sys.path.remove(str(root))
+    for name in [name for name in sys.modules if name == "rmpkg" or name.startswith("rmpkg.")]:
+        del sys.modules[name]
+
+
+def _change_nothing(root: Path) -> None:
+    pass
+
+
+def _shadow_with_a_package(root: Path) -> None:
+    (root / "rmpkg" / "sub" / "mod").mkdir()
+    (root / "rmpkg" / "sub" / "mod" / "__init__.py").write_text("")
+
+
+def _shadow_with_an_extension(root: Path) -> None:
+    (root / "rmpkg" / "sub" / f"mod{importlib.machinery.EXTENSION_SUFFIXES[0]}").write_bytes(b"")
+
+
+def _give_the_parent_code(root: Path) -> None:
+    (root / "elsewhere").mkdir()
+    (root / "elsewhere" / "mod.py").write_text("")
+    (root / "rmpkg" / "sub" / "__init__.py").write_text(f"__path__ = [{str(root / 'elsewhere')!r}]\n")
+
+
+def _import_the_parent_from_elsewhere(root: Path) -> None:
+    _give_the_parent_code(root)
+    importlib.import_module("rmpkg.sub")
+
+
+def _move_the_module(root: Path) -> None:
+    (root / "rmpkg" / "sub" / "mod.py").rename(root / "rmpkg" / "sub" / "gone.py")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _change_nothing,
+        _shadow_with_a_package,
+        _shadow_with_an_extension,
+        _give_the_parent_code,
+        _import_the_parent_from_elsewhere,
+        _move_the_module,
+    ],
+)
+@pytest.mark.usefixtures("settled")
+def test_a_remembered_module_file_is_found_again_only_while_what_it_rested_on_holds(
+    resolvable: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None]
+) -> None:
+    """The oracle is a fresh lookup, checked against the import system's own answer, after the change:
+    whatever changed in the folders, files or imports the remembered lookup rested on, its answer is not
+    used again."""
+    first = ModuleFiles()
+    assert first.source_file("rmpkg.sub.mod") == str(resolvable / "rmpkg" / "sub" / "mod.py")
+    assert "rmpkg.sub" not in sys.modules  # found without importing its package
+
+    change(resolvable)
+    listed: list[str] = []
+    original = os.listdir
+    monkeypatch.setattr(source.os, "listdir", lambda folder: listed.append(folder) or original(folder))
+    remembered = ModuleFiles(first.found).source_file("rmpkg.sub.mod")
+    listed_by_remembered = list(listed)
+    expected = ModuleFiles().source_file("rmpkg.sub.mod")
+    spec = importlib.util.find_spec("rmpkg.sub.mod")  # imports rmpkg.sub: last
+    assert expected == (spec.origin if spec and spec.origin and spec.origin.endswith(".py") else None)
+    assert remembered == expected
+    if change is _change_nothing:
+        assert listed_by_remembered == []  # not looked up again
+    else:
+        assert listed_by_remembered != []
+        assert expected != str(resolvable / "rmpkg" / "sub" / "mod.py")
+
+
+def test_a_module_file_found_in_a_folder_changed_just_before_is_looked_up_again(
+    resolvable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    first = ModuleFiles()
+    first.source_file("rmpkg.sub.mod")
+    listed: list[str] = []
+    original = os.listdir
+    monkeypatch.setattr(source.os, "listdir", lambda folder: listed.append(folder) or original(folder))
+    assert ModuleFiles(first.found).source_file("rmpkg.sub.mod") == str(resolvable / "rmpkg" / "sub" / "mod.py")
+    assert str(resolvable / "rmpkg" / "sub") in listed

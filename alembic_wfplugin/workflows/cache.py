@@ -38,14 +38,15 @@ import operator
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic_wfplugin.workflows import source
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
-from alembic_wfplugin.workflows.source import Plain
+from alembic_wfplugin.workflows.source import Fingerprint, Plain, Resolutions, fingerprint, is_settled
 
 FORMAT = 3
 FOLDER_NAME = "alembic-wfplugin"
@@ -74,16 +75,22 @@ def code_version() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}:{digest.hexdigest()}"
 
 
-def comparison_key(
-    declared: Mapping[str, DeclaredWorkflow], snapshot: str, options: object, default_workflows: Iterable[str]
-) -> str:
-    """A hash of every input of ``diff_workflows``: equal keys, equal changes."""
+def code_side_key(
+    declared: Mapping[str, DeclaredWorkflow], options: object, default_workflows: Iterable[str]
+) -> Callable[[str], str]:
+    """A hash of every input of ``diff_workflows`` (equal keys, equal changes), in two halves: the code's
+    side is hashed while the database's is still being read; the function returned adds the snapshot."""
     digest = hashlib.sha1(usedforsecurity=False)
     digest.update(repr((options, tuple(default_workflows))).encode(errors="surrogatepass") + b"\0")
     fields = (_declared_fields(workflow) for _, workflow in sorted(declared.items()))
     digest.update(repr(list(fields)).encode(errors="surrogatepass") + b"\0")
-    digest.update(snapshot.encode(errors="surrogatepass"))
-    return digest.hexdigest()
+
+    def with_database(snapshot: str) -> str:
+        whole = digest.copy()
+        whole.update(snapshot.encode(errors="surrogatepass"))
+        return whole.hexdigest()
+
+    return with_database
 
 
 # every field of a DeclaredWorkflow, those added later included (faster than its repr)
@@ -97,33 +104,37 @@ class ComparisonCache:
         self.path = path
         self.version = code_version()
         self._known: dict[str, Plain | None] = {}
-        self._known_files: dict[str, tuple[list[int], str]] = {}
-        self._files: dict[str, tuple[list[int], str]] = {}
+        self._known_files: dict[str, tuple[Fingerprint | None, str]] = {}
+        self._known_modules = Resolutions()
+        self._files: dict[str, tuple[Fingerprint | None, str]] = {}
         self._known_in_sync: str | None = None
         if path is not None:
             self._load(path)
         self._used: dict[str, Plain | None] = {}
         self.in_sync: str | None = self._known_in_sync  # the key of the last comparison that found nothing
+        self.module_files = source.ModuleFiles(self._known_modules)  # where the registered modules are
         self.parsed = 0  # modules parsed in this run (not in the cache)
+        self._now_ns = time.time_ns()  # fingerprints of files changed just before are not kept
 
     def plain_decorator_of_file(self, path: str, function: str) -> Plain | None:
         """``source.plain_decorator`` of the file at ``path``; the file is read only when its stat
-        fingerprint moved since the last run, or when its answer is not known."""
+        fingerprint moved since the last run (or was taken just after a change), or when its answer is
+        not known."""
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        fingerprint = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        now = fingerprint(stat)
         known = self._files.get(path) or self._known_files.get(path)
         source_bytes = None
-        if known is not None and known[0] == fingerprint:
+        if known is not None and known[0] == now:
             digest = known[1]
         else:
             source_bytes = source.read_bytes(path)
             if source_bytes is None:
                 return None
             digest = _sha1(source_bytes)
-        self._files[path] = (fingerprint, digest)
+        self._files[path] = (now if is_settled(stat, self._now_ns) else None, digest)
         key = f"{digest}:{function}"
         if key in self._used:
             return self._used[key]
@@ -145,11 +156,19 @@ class ComparisonCache:
     def save(self) -> None:
         """Keep what this run used (entries of modules no longer registered, or edited since, go);
         write only if that differs from what was read."""
-        unchanged = self._used == self._known and self._files == self._known_files
+        found = self.module_files.found
+        unchanged = self._used == self._known and self._files == self._known_files and found == self._known_modules
         if self.path is None or (unchanged and self.in_sync == self._known_in_sync):
             return
         body = json.dumps(
-            {"in_sync": self.in_sync, "entries": self._used, "files": self._files}, separators=(",", ":")
+            {
+                "in_sync": self.in_sync,
+                "entries": self._used,
+                "files": self._files,
+                "modules": found.modules,
+                "observed": found.observed,
+            },
+            separators=(",", ":"),
         ).encode()
         header = {"format": FORMAT, "code": self.version, "sha1": _sha1(body)}
         try:
@@ -165,6 +184,7 @@ class ComparisonCache:
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs time
         self._known, self._known_files, self._known_in_sync = dict(self._used), dict(self._files), self.in_sync
+        self._known_modules = Resolutions(dict(found.modules), dict(found.observed))
 
     def _load(self, path: Path) -> None:
         """Trust the file only if its body is the one its header's checksum was computed from, by this
@@ -184,9 +204,10 @@ class ComparisonCache:
             }
             files = {file: (entry[0], entry[1]) for file, entry in document["files"].items()}
             in_sync = document["in_sync"]
+            modules = Resolutions(dict(document["modules"]), dict(document["observed"]))
         except (OSError, ValueError, LookupError, TypeError, AttributeError):  # missing, unreadable, not ours
             return
-        self._known, self._known_files, self._known_in_sync = known, files, in_sync
+        self._known, self._known_files, self._known_in_sync, self._known_modules = known, files, in_sync, modules
 
 
 def _sha1(data: bytes) -> str:

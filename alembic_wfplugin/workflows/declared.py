@@ -38,8 +38,8 @@ def declared_workflows(
     """
     registry = compat.workflow_registry() if registry is None else registry
     default_package = compat.default_workflows_package()
-    files = ModuleFiles()
     cache = ComparisonCache(None) if cache is None else cache
+    files = cache.module_files
     declared: dict[str, DeclaredWorkflow] = {}
     problems: list[str] = []
     for name, lazy in sorted(registry.items()):

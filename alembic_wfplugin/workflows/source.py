@@ -6,8 +6,9 @@ literal arguments), the syntax tree is enough; anything less plain returns ``Non
 imports the module instead.
 
 What the syntax tree says depends on the source text alone (``plain_decorator``), which is what makes it
-safe to cache by the file's content (``source_cache.py``). Finding the file (``ModuleFiles``) is done
-again on every run, by listing each package folder once, as the import system's path finder does.
+safe to cache by the file's content (``cache.py``). Finding the file (``ModuleFiles``) lists each package
+folder once, as the import system's path finder does; what it found is kept with the fingerprints of
+the folders and files it rested on, and found again only when one of them changed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
 
 from alembic_wfplugin.compat import ORCHESTRATOR_PACKAGES
 
@@ -104,6 +108,36 @@ def read_bytes(path: str) -> bytes | None:
         os.close(descriptor)
 
 
+Fingerprint = str  # "size:mtime_ns:ctime_ns:inode" of a file or folder (one string: quick to read back)
+# A change this close to the moment of a stat may share its timestamps with a next change (file systems
+# take them from a clock that ticks every few milliseconds); such a fingerprint is not trusted later.
+RECENT_NS = 1_000_000_000
+
+
+def fingerprint(stat: os.stat_result) -> Fingerprint:
+    """What changes whenever a file's bytes or a folder's entries do: any write moves the ctime, which
+    no program can set back (``os.utime`` moves it too); a checkout or copy makes a new inode."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}:{stat.st_ino}"
+
+
+def is_settled(stat: os.stat_result, now_ns: int) -> bool:
+    """Whether the last change is far enough in the past (and not in the future) for the fingerprint
+    to tell the next change apart."""
+    return now_ns - max(stat.st_mtime_ns, stat.st_ctime_ns) >= RECENT_NS
+
+
+@dataclass
+class Resolutions:
+    """Which file a module resolved to through folder listings alone, and what those listings rested
+    on: ``observed`` maps ``"folder:<path>"`` and ``"file:<path>"`` to a fingerprint (``None``: missing;
+    ``"recent"``: changed just before), and ``"package:<name>"`` to its imported search path
+    (``None``: not imported; ``False``: imported, not a package). While every observation holds, a
+    lookup gives the same file again."""
+
+    modules: dict[str, str] = field(default_factory=dict)
+    observed: dict[str, Any] = field(default_factory=dict)
+
+
 class ModuleFiles:
     """The ``.py`` file the import system would load for a module, without importing it.
 
@@ -115,17 +149,30 @@ class ModuleFiles:
     (importing it would do nothing), and imported otherwise, as ``find_spec`` does. Anything else
     (namespace packages, extension modules, sourceless modules, a module found nowhere) is left to
     ``find_spec``.
+
+    What was found from listings alone is kept in ``found`` with what it rested on; given the last
+    run's (``remembered``), a module is not looked up again while all of that still holds (a stat
+    per folder and ``__init__.py``, not a listing per folder and a lookup per module).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, remembered: Resolutions | None = None) -> None:
         self._listings: dict[str, Listing | None] = {}
         self._search_paths: dict[str, tuple[str, ...] | None] = {}
+        self._from_listings: set[str] = set()  # packages whose search path rests on observations alone
+        self._remembered = remembered
+        self._now_ns = time.time_ns()
+        self.found = Resolutions()
 
     def source_file(self, module: str) -> str | None:
         loaded = sys.modules.get(module)
         if loaded is not None:  # an import returns this module as it is; its source is its file
             origin = getattr(getattr(loaded, "__spec__", None), "origin", None)
             return origin if isinstance(origin, str) and origin.endswith(".py") else None
+        if self._remembered is not None:
+            self._recall(self._remembered)
+        path = self.found.modules.get(module)
+        if path is not None:
+            return path
         parent, _, name = module.rpartition(".")
         search_path = self._search_path(parent) if parent else None
         for folder in search_path or ():
@@ -134,10 +181,37 @@ class ModuleFiles:
                 break
             path = listing.module_file(name)
             if path is not None:
+                if parent in self._from_listings:
+                    self.found.modules[module] = path
                 return path
             if listing.stops_search(name):
                 break  # a package, an extension or a sourceless module: find_spec decides
         return _found_by_import_system(module)
+
+    def _recall(self, remembered: Resolutions) -> None:
+        """Take the last run's resolutions if everything they rested on is as it was."""
+        self._remembered = None
+        if all(self._observation(key) == value for key, value in remembered.observed.items()):
+            self.found = Resolutions(dict(remembered.modules), dict(remembered.observed))
+
+    def _observation(self, key: str) -> Any:
+        kind, _, name = key.partition(":")
+        if kind == "package":
+            loaded = sys.modules.get(name)
+            return None if loaded is None else _list_or_false(getattr(loaded, "__path__", None))
+        try:
+            return fingerprint(os.stat(name))
+        except OSError:
+            return None
+
+    def _stat(self, kind: str, path: str) -> os.stat_result | None:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            self.found.observed[f"{kind}:{path}"] = None
+            return None
+        self.found.observed[f"{kind}:{path}"] = fingerprint(stat) if is_settled(stat, self._now_ns) else "recent"
+        return stat
 
     def _search_path(self, package: str) -> tuple[str, ...] | None:
         if package not in self._search_paths:
@@ -146,7 +220,11 @@ class ModuleFiles:
 
     def _find_search_path(self, package: str) -> tuple[str, ...] | None:
         loaded = sys.modules.get(package)
+        self.found.observed[f"package:{package}"] = (
+            None if loaded is None else _list_or_false(getattr(loaded, "__path__", None))
+        )
         if loaded is not None:
+            self._from_listings.add(package)
             path = getattr(loaded, "__path__", None)
             return None if path is None else tuple(path)
         parent, _, name = package.rpartition(".")
@@ -164,22 +242,26 @@ class ModuleFiles:
                 break
             if "__init__.py" not in inside.names:
                 break  # a namespace package (or sourceless): find_spec collects its portions
-            try:
-                empty = os.stat(os.path.join(package_folder, "__init__.py")).st_size == 0
-            except OSError:
+            init = self._stat("file", os.path.join(package_folder, "__init__.py"))
+            if init is None or init.st_size != 0:
                 break
-            if empty:
-                return (package_folder,)
-            break
+            if parent in self._from_listings:
+                self._from_listings.add(package)
+            return (package_folder,)
         return _imported_search_path(package)
 
     def _listing(self, folder: str) -> Listing | None:
         if folder not in self._listings:
-            try:
-                self._listings[folder] = Listing(folder, os.listdir(folder))
-            except OSError:
-                self._listings[folder] = None
+            listing = None
+            if self._stat("folder", folder) is not None:  # before listing: a change after it is seen next run
+                with suppress(OSError):
+                    listing = Listing(folder, os.listdir(folder))
+            self._listings[folder] = listing
         return self._listings[folder]
+
+
+def _list_or_false(path: Any) -> list[str] | bool:
+    return False if path is None else list(path)
 
 
 class Listing:
