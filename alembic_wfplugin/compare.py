@@ -24,7 +24,7 @@ from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, code_side_key, default_folder
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
@@ -108,17 +108,25 @@ def _changes(
     connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str]
 ) -> tuple[WorkflowChanges, DomainDiff | None]:
     """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes)."""
-    declared = declared_workflows(from_source=options.read_workflows == "source", cache=cache)
+    from_source = options.read_workflows == "source"
+    registry = compat.workflow_registry()
     default_workflows = compat.default_product_workflows()
     if not options.domain_models:
-        key_with = code_side_key(declared, options, default_workflows)
+        declared = None
+        digest = cache.unchanged_declared(registry)  # a stat per module when nothing changed
+        if digest is None:
+            declared = declared_workflows(registry, from_source=from_source, cache=cache)
+            digest = cache.remember_declared(registry, declared)
         snapshot = reading.result()
-        key = key_with(snapshot)
-        if key == cache.in_sync:  # the same inputs as a comparison that found nothing: nothing again
+        key = comparison_key(digest, snapshot, options, default_workflows)
+        if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
             return WorkflowChanges(), None
+        if declared is None:
+            declared = declared_workflows(registry, from_source=from_source, cache=cache)
         changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
-        cache.in_sync = key if changes.is_empty() else None
+        cache.this_run.in_sync = key if changes.is_empty() else None
         return changes, None
+    declared = declared_workflows(registry, from_source=from_source, cache=cache)
     snapshot = reading.result()
     domain = diff_domain(declared_domain(), defined_domain(connection), options)
     for unknown in domain.unknown:

@@ -56,6 +56,16 @@ def default_workflows_package() -> str:
     return package
 
 
+def registered_modules(registry: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(workflow name, absolute module, function)`` of every ``LazyWorkflowInstance``, registry order.
+    Relative packages (``".modify_note"``) are relative to orchestrator-core's own workflows package."""
+    default = default_workflows_package()
+    return [
+        (name, f"{default}{lazy.package}" if lazy.package.startswith(".") else lazy.package, lazy.function)
+        for name, lazy in registry.items()
+    ]
+
+
 def default_product_workflows() -> tuple[str, ...]:
     """orchestrator-core's ``DEFAULT_PRODUCT_WORKFLOWS`` setting: workflows linked to every product."""
     settings = _module("settings").app_settings

@@ -26,7 +26,7 @@ from alembic.util import CommandError
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.workflows import cache as cache_module
 from alembic_wfplugin.workflows import source
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declared_digest
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOp, WorkflowOps
 from alembic_wfplugin.workflows.source import ModuleFiles
@@ -46,12 +46,14 @@ def cached_wf() -> StepList:
 
 @pytest.fixture
 def package(tmp_path: Path, registry: MutableMapping[str, Any]) -> Iterator[Path]:
-    """``cachewf.cached`` defining ``cached_wf``, registered (the registry is restored afterwards)."""
+    """``cachewf.cached`` defining ``cached_wf``, registered (the registry is restored afterwards), ``cachewf``
+    imported."""
     folder = tmp_path / "code" / PACKAGE
     folder.mkdir(parents=True)
     (folder / "__init__.py").write_text("")
     (folder / "cached.py").write_text(MODULE)
     sys.path.insert(0, str(folder.parent))
+    importlib.import_module(PACKAGE)  # as main.py imports the package whose __init__.py registers workflows
     compat._module("workflows").LazyWorkflowInstance(f"{PACKAGE}.cached", "cached_wf")
     yield folder
     sys.path.remove(str(folder.parent))
@@ -417,3 +419,61 @@ def test_a_module_file_found_in_a_folder_changed_just_before_is_looked_up_again(
     monkeypatch.setattr(source.os, "listdir", lambda folder: listed.append(folder) or original(folder))
     assert ModuleFiles(first.found).source_file("rmpkg.sub.mod") == str(resolvable / "rmpkg" / "sub" / "mod.py")
     assert str(resolvable / "rmpkg" / "sub") in listed
+
+
+def _edit_the_module(package: Path) -> None:
+    (package / "cached.py").write_text(MODULE.replace("Target.MODIFY", "Target.SYSTEM"))
+
+
+def _register_another(package: Path) -> None:
+    (package / "other.py").write_text(MODULE.replace("cached_wf", "other_wf"))
+    compat._module("workflows").LazyWorkflowInstance(f"{PACKAGE}.other", "other_wf")
+
+
+def _import_the_module(package: Path) -> None:
+    importlib.import_module(f"{PACKAGE}.cached")  # its file is its origin: the same file
+
+
+def _load_the_module_from_another_file(package: Path) -> None:
+    elsewhere = package.parent / "elsewhere.py"
+    elsewhere.write_text(MODULE.replace("Target.MODIFY", "Target.SYSTEM"))
+    spec = importlib.util.spec_from_file_location(f"{PACKAGE}.cached", elsewhere)
+    assert spec is not None and spec.loader is not None
+    sys.modules[f"{PACKAGE}.cached"] = module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_change_nothing, _import_the_module, _edit_the_module, _register_another, _load_the_module_from_another_file],
+)
+@pytest.mark.usefixtures("settled")
+def test_the_whole_registry_is_taken_as_remembered_only_while_nothing_it_rested_on_changed(
+    package: Path, tmp_path: Path, change: Callable[[Path], None]
+) -> None:
+    """The oracle: what reading every registration again, without any cache, gives after the change."""
+    path = the_cache_file(tmp_path / "cache")
+    first = ComparisonCache(path)
+    registry = compat.workflow_registry()
+    first_digest = first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))
+    first.save()
+    assert first.this_run.declared is not None  # every registration read from a file: remembered
+
+    change(package)
+    oracle = declared_digest(declared_workflows(registry, from_source=True, cache=ComparisonCache(None)))
+    remembered = ComparisonCache(path).unchanged_declared(registry)
+    if change in (_change_nothing, _import_the_module):
+        assert remembered == oracle == first_digest
+    else:
+        assert oracle != first_digest
+        assert remembered is None
+
+
+def test_a_registry_read_just_after_a_change_is_not_taken_as_remembered(
+    package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    first = ComparisonCache(the_cache_file(tmp_path / "cache"))
+    registry = compat.workflow_registry()
+    first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))
+    assert first.this_run.declared is None

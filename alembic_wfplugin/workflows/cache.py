@@ -31,6 +31,7 @@ SHA-1) are ignored. Deleting it is always safe.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -39,11 +40,13 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from alembic_wfplugin import compat
 from alembic_wfplugin.workflows import source
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.source import Fingerprint, Plain, Resolutions, fingerprint, is_settled
@@ -75,26 +78,68 @@ def code_version() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}:{digest.hexdigest()}"
 
 
-def code_side_key(
-    declared: Mapping[str, DeclaredWorkflow], options: object, default_workflows: Iterable[str]
-) -> Callable[[str], str]:
-    """A hash of every input of ``diff_workflows`` (equal keys, equal changes), in two halves: the code's
-    side is hashed while the database's is still being read; the function returned adds the snapshot."""
+def comparison_key(declared_digest: str, snapshot: str, options: object, default_workflows: Iterable[str]) -> str:
+    """A hash of every input of ``diff_workflows``: equal keys, equal changes."""
     digest = hashlib.sha1(usedforsecurity=False)
-    digest.update(repr((options, tuple(default_workflows))).encode(errors="surrogatepass") + b"\0")
-    fields = (_declared_fields(workflow) for _, workflow in sorted(declared.items()))
-    digest.update(repr(list(fields)).encode(errors="surrogatepass") + b"\0")
+    digest.update(repr((options, tuple(default_workflows), declared_digest)).encode(errors="surrogatepass") + b"\0")
+    digest.update(snapshot.encode(errors="surrogatepass"))
+    return digest.hexdigest()
 
-    def with_database(snapshot: str) -> str:
-        whole = digest.copy()
-        whole.update(snapshot.encode(errors="surrogatepass"))
-        return whole.hexdigest()
 
-    return with_database
+def declared_digest(declared: Mapping[str, DeclaredWorkflow]) -> str:
+    """A hash of ``declared_workflows``' result."""
+    fields = [_declared_fields(workflow) for _, workflow in sorted(declared.items())]
+    return _sha1(repr(fields).encode(errors="surrogatepass"))
 
 
 # every field of a DeclaredWorkflow, those added later included (faster than its repr)
 _declared_fields = operator.attrgetter(*(field.name for field in dataclasses.fields(DeclaredWorkflow)))
+
+
+@dataclass(frozen=True)
+class DeclaredMemo:
+    """``declared_workflows``' result (as ``declared_digest``) for a registry whose every workflow was read
+    from its module's file: the same while the registry, the files found for its modules and their
+    fingerprints are (what finding the files rested on is checked by ``ModuleFiles``)."""
+
+    registry: str  # hash of the registrations (name, module, function), registry order
+    files: str  # hash of their files' paths and fingerprints, registry order
+    digest: str
+
+
+@dataclass
+class Remembered:
+    """What one run found, for the next."""
+
+    entries: dict[str, Plain | None] = field(default_factory=dict)  # "sha1:function" -> plain_decorator's answer
+    files: dict[str, tuple[Fingerprint | None, str]] = field(default_factory=dict)  # path -> fingerprint, sha1
+    modules: Resolutions = field(default_factory=Resolutions)  # module -> file, and what that rested on
+    declared: DeclaredMemo | None = None
+    in_sync: str | None = None  # the key of the last comparison that found nothing
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "files": self.files,
+            "modules": self.modules.modules,
+            "observed": self.modules.observed,
+            "declared": None if self.declared is None else dataclasses.astuple(self.declared),
+            "in_sync": self.in_sync,
+        }
+
+    @classmethod
+    def from_json(cls, document: Any) -> Remembered:
+        """Raises LookupError, TypeError, ValueError or AttributeError when ``document`` is not ours."""
+        declared = document["declared"]
+        return cls(
+            entries={
+                key: None if answer is None else (answer[0], answer[1]) for key, answer in document["entries"].items()
+            },
+            files={path: (entry[0], entry[1]) for path, entry in document["files"].items()},
+            modules=Resolutions(dict(document["modules"]), dict(document["observed"])),
+            declared=None if declared is None else DeclaredMemo(*declared),
+            in_sync=document["in_sync"],
+        )
 
 
 class ComparisonCache:
@@ -103,16 +148,9 @@ class ComparisonCache:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.version = code_version()
-        self._known: dict[str, Plain | None] = {}
-        self._known_files: dict[str, tuple[Fingerprint | None, str]] = {}
-        self._known_modules = Resolutions()
-        self._files: dict[str, tuple[Fingerprint | None, str]] = {}
-        self._known_in_sync: str | None = None
-        if path is not None:
-            self._load(path)
-        self._used: dict[str, Plain | None] = {}
-        self.in_sync: str | None = self._known_in_sync  # the key of the last comparison that found nothing
-        self.module_files = source.ModuleFiles(self._known_modules)  # where the registered modules are
+        self.last = self._load(path) if path is not None else Remembered()  # as read
+        self.this_run = Remembered(in_sync=self.last.in_sync)  # what this run used, to be saved
+        self.module_files = source.ModuleFiles(self.last.modules)  # where the registered modules are
         self.parsed = 0  # modules parsed in this run (not in the cache)
         self._now_ns = time.time_ns()  # fingerprints of files changed just before are not kept
 
@@ -125,7 +163,8 @@ class ComparisonCache:
         except OSError:
             return None
         now = fingerprint(stat)
-        known = self._files.get(path) or self._known_files.get(path)
+        files, entries = self.this_run.files, self.this_run.entries
+        known = files.get(path) or self.last.files.get(path)
         source_bytes = None
         if known is not None and known[0] == now:
             digest = known[1]
@@ -134,42 +173,71 @@ class ComparisonCache:
             if source_bytes is None:
                 return None
             digest = _sha1(source_bytes)
-        self._files[path] = (now if is_settled(stat, self._now_ns) else None, digest)
+        files[path] = (now if is_settled(stat, self._now_ns) else None, digest)
         key = f"{digest}:{function}"
-        if key in self._used:
-            return self._used[key]
-        if key in self._known:
-            answer = self._known[key]
+        if key in entries:
+            return entries[key]
+        if key in self.last.entries:
+            answer = self.last.entries[key]
         else:
             if source_bytes is None:
                 source_bytes = source.read_bytes(path)
                 if source_bytes is None:
                     return None
                 if _sha1(source_bytes) != digest:
-                    self._files.pop(path)  # changed between the stat and the read: decide next run
+                    files.pop(path)  # changed between the stat and the read: decide next run
                     return source.plain_decorator(source_bytes, function, path)
             answer = source.plain_decorator(source_bytes, function, path)
             self.parsed += 1
-        self._used[key] = answer
+        entries[key] = answer
         return answer
+
+    def unchanged_declared(self, registry: Mapping[str, Any]) -> str | None:
+        """``declared_digest(declared_workflows(registry, ...))`` if it is sure to be what the last run
+        remembered (a stat per module file), else ``None``."""
+        memo = self.last.declared
+        if memo is None:
+            return None
+        registrations = compat.registered_modules(registry)
+        if _registry_hash(registrations) != memo.registry:
+            return None
+        paths = self.module_files.files_of([module for _, module, _ in registrations])
+        if paths is None:
+            return None
+        try:
+            fingerprints = [fingerprint(os.stat(path)) for path in paths]
+        except OSError:
+            return None
+        if _files_hash(paths, fingerprints) != memo.files:
+            return None
+        # the last run's entries and fingerprints are all still true: kept as they are
+        self.this_run = dataclasses.replace(self.last, in_sync=self.this_run.in_sync)
+        return memo.digest
+
+    def remember_declared(self, registry: Mapping[str, Any], declared: Mapping[str, DeclaredWorkflow]) -> str:
+        """``declared_digest(declared)``, remembered for ``unchanged_declared`` when every workflow was read
+        from its module's file (none imported), and each file's fingerprint is kept."""
+        digest = declared_digest(declared)
+        registrations = compat.registered_modules(registry)
+        paths = self.module_files.files_of([module for _, module, _ in registrations])
+        if paths is None:
+            return digest
+        fingerprints = []
+        for path, (_, _, function) in zip(paths, registrations, strict=True):
+            known, content = self.this_run.files.get(path, (None, ""))
+            if known is None or self.this_run.entries.get(f"{content}:{function}") is None:
+                return digest  # read too soon after a change, or not plain: its module was imported
+            fingerprints.append(known)
+        self.this_run.declared = DeclaredMemo(_registry_hash(registrations), _files_hash(paths, fingerprints), digest)
+        return digest
 
     def save(self) -> None:
         """Keep what this run used (entries of modules no longer registered, or edited since, go);
         write only if that differs from what was read."""
-        found = self.module_files.found
-        unchanged = self._used == self._known and self._files == self._known_files and found == self._known_modules
-        if self.path is None or (unchanged and self.in_sync == self._known_in_sync):
+        self.this_run.modules = self.module_files.found
+        if self.path is None or self.this_run == self.last:
             return
-        body = json.dumps(
-            {
-                "in_sync": self.in_sync,
-                "entries": self._used,
-                "files": self._files,
-                "modules": found.modules,
-                "observed": found.observed,
-            },
-            separators=(",", ":"),
-        ).encode()
+        body = json.dumps(self.this_run.to_json(), separators=(",", ":")).encode()
         header = {"format": FORMAT, "code": self.version, "sha1": _sha1(body)}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -183,10 +251,9 @@ class ComparisonCache:
                 raise
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs time
-        self._known, self._known_files, self._known_in_sync = dict(self._used), dict(self._files), self.in_sync
-        self._known_modules = Resolutions(dict(found.modules), dict(found.observed))
+        self.last = copy.deepcopy(self.this_run)
 
-    def _load(self, path: Path) -> None:
+    def _load(self, path: Path) -> Remembered:
         """Trust the file only if its body is the one its header's checksum was computed from, by this
         code: then it was written whole by ``save`` (checking each entry's shape costs more)."""
         try:
@@ -197,17 +264,18 @@ class ComparisonCache:
                 self.version,
                 _sha1(body),
             ]:
-                return
-            document = json.loads(body)
-            known = {
-                key: None if answer is None else (answer[0], answer[1]) for key, answer in document["entries"].items()
-            }
-            files = {file: (entry[0], entry[1]) for file, entry in document["files"].items()}
-            in_sync = document["in_sync"]
-            modules = Resolutions(dict(document["modules"]), dict(document["observed"]))
+                return Remembered()
+            return Remembered.from_json(json.loads(body))
         except (OSError, ValueError, LookupError, TypeError, AttributeError):  # missing, unreadable, not ours
-            return
-        self._known, self._known_files, self._known_in_sync, self._known_modules = known, files, in_sync, modules
+            return Remembered()
+
+
+def _registry_hash(registrations: list[tuple[str, str, str]]) -> str:
+    return _sha1(repr(registrations).encode(errors="surrogatepass"))
+
+
+def _files_hash(paths: list[str], fingerprints: list[str]) -> str:
+    return _sha1("\n".join(map("{}\0{}".format, paths, fingerprints)).encode(errors="surrogateescape"))
 
 
 def _sha1(data: bytes) -> str:

@@ -37,19 +37,17 @@ def declared_workflows(
     Every broken registration is collected, so one run reports them all.
     """
     registry = compat.workflow_registry() if registry is None else registry
-    default_package = compat.default_workflows_package()
     cache = ComparisonCache(None) if cache is None else cache
     files = cache.module_files
     declared: dict[str, DeclaredWorkflow] = {}
     problems: list[str] = []
-    for name, lazy in sorted(registry.items()):
-        package: str = lazy.package
-        module = f"{default_package}{package}" if package.startswith(".") else package
-        plain = _from_source(module, lazy.function, files, cache) if from_source else None
+    for name, module, function in sorted(compat.registered_modules(registry)):
+        plain = _from_source(module, function, files, cache) if from_source else None
         if plain is not None:
             declared[name] = DeclaredWorkflow(name, module, plain[0], plain[1], compat.is_orchestrator_module(module))
             continue
-        culprit = f'LazyWorkflowInstance("{package}", "{lazy.function}")'
+        lazy = registry[name]
+        culprit = f'LazyWorkflowInstance("{lazy.package}", "{function}")'
         try:
             workflow = lazy.instantiate()
         except Exception as exc:  # whatever the module raises, report it against its registration
@@ -58,7 +56,7 @@ def declared_workflows(
             continue
         target = getattr(workflow, "target", None)
         if target is None or not hasattr(workflow, "steps"):
-            problems.append(f"{culprit}: {module}.{lazy.function} is not a workflow (decorate it with @workflow(...))")
+            problems.append(f"{culprit}: {module}.{function} is not a workflow (decorate it with @workflow(...))")
             continue
         declared[name] = DeclaredWorkflow(
             name=name,

@@ -17,14 +17,18 @@ from sqlalchemy.engine import Connection
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
 
-# [[name, target, description, is_task, deleted, [linked product names]], ...] ordered by name, and
-# [[name, product_type, tag], ...]. Linked products come as names (products.name is unique), resolved
-# against the products.
+# [[name, target, description, is_task, deleted, [linked products]], ...] ordered by name, and
+# [[name, product_type, tag], ...] ordered by name. A linked product is its position in the second list
+# (products.name is unique): sorting and sending small integers is half the database's work of names.
 STATE_QUERY = sa.text(
     """
-    WITH links AS (
-        SELECT pw.workflow_id, array_agg(p.name ORDER BY p.name) AS products
-        FROM products_workflows AS pw JOIN products AS p ON p.product_id = pw.product_id
+    WITH numbered AS (
+        SELECT product_id, name, product_type, tag, row_number() OVER (ORDER BY name) - 1 AS position
+        FROM products
+    ),
+    links AS (
+        SELECT pw.workflow_id, array_agg(numbered.position ORDER BY numbered.position) AS products
+        FROM products_workflows AS pw JOIN numbered ON numbered.product_id = pw.product_id
         GROUP BY pw.workflow_id
     )
     SELECT json_build_array(
@@ -32,8 +36,8 @@ STATE_QUERY = sa.text(
                                                    w.deleted_at IS NOT NULL, coalesce(links.products, '{}'))
                                   ORDER BY w.name), '[]')
          FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id),
-        (SELECT coalesce(json_agg(json_build_array(name, product_type, tag) ORDER BY name), '[]')
-         FROM products)
+        (SELECT coalesce(json_agg(json_build_array(name, product_type, tag) ORDER BY position), '[]')
+         FROM numbered)
     )::text
     """
 )
@@ -61,7 +65,6 @@ def parse_snapshot(snapshot: str) -> DatabaseState:
     products_rows: list[list[Any]]
     rows, products_rows = json.loads(snapshot)
     products = tuple(Product(name, product_type, tag) for name, product_type, tag in products_rows)
-    by_name = {product.name: product for product in products}
     workflows = {
         name: DefinedWorkflow(
             name=name,
@@ -69,7 +72,7 @@ def parse_snapshot(snapshot: str) -> DatabaseState:
             description=description,
             is_task=is_task,
             deleted=deleted,
-            products=tuple(by_name[product] for product in linked),
+            products=tuple(products[position] for position in linked),
         )
         for name, target, description, is_task, deleted, linked in rows
     }

@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 from alembic_wfplugin.compat import ORCHESTRATOR_PACKAGES
@@ -145,8 +146,8 @@ class ModuleFiles:
     parent package. Here each package folder is listed once and a module is looked up in the
     listings, in the order of the import system's path finder: in each folder of the parent's search
     path, a folder of the module's name (a package), an extension module, then ``<name>.py``. Parent
-    packages that are not imported yet are resolved the same way when their ``__init__.py`` is empty
-    (importing it would do nothing), and imported otherwise, as ``find_spec`` does. Anything else
+    packages that are not imported yet are resolved the same way when their ``__init__.py`` does nothing
+    (empty, or only comments and a docstring), and imported otherwise, as ``find_spec`` does. Anything else
     (namespace packages, extension modules, sourceless modules, a module found nowhere) is left to
     ``find_spec``.
 
@@ -166,8 +167,7 @@ class ModuleFiles:
     def source_file(self, module: str) -> str | None:
         loaded = sys.modules.get(module)
         if loaded is not None:  # an import returns this module as it is; its source is its file
-            origin = getattr(getattr(loaded, "__spec__", None), "origin", None)
-            return origin if isinstance(origin, str) and origin.endswith(".py") else None
+            return _origin(loaded)
         if self._remembered is not None:
             self._recall(self._remembered)
         path = self.found.modules.get(module)
@@ -187,6 +187,20 @@ class ModuleFiles:
             if listing.stops_search(name):
                 break  # a package, an extension or a sourceless module: find_spec decides
         return _found_by_import_system(module)
+
+    def files_of(self, modules: list[str]) -> list[str] | None:
+        """``source_file`` of each module, if each is imported (its file is its origin) or was found from
+        listings alone, in this run or (still true) in the last; else ``None``."""
+        if self._remembered is not None:
+            self._recall(self._remembered)
+        found = self.found.modules
+        files = []
+        for module in modules:
+            path = _origin(sys.modules[module]) if module in sys.modules else found.get(module)
+            if path is None:
+                return None
+            files.append(path)
+        return files
 
     def _recall(self, remembered: Resolutions) -> None:
         """Take the last run's resolutions if everything they rested on is as it was."""
@@ -242,8 +256,9 @@ class ModuleFiles:
                 break
             if "__init__.py" not in inside.names:
                 break  # a namespace package (or sourceless): find_spec collects its portions
-            init = self._stat("file", os.path.join(package_folder, "__init__.py"))
-            if init is None or init.st_size != 0:
+            init_path = os.path.join(package_folder, "__init__.py")
+            init = self._stat("file", init_path)
+            if init is None or not (init.st_size == 0 or _does_nothing(init_path)):
                 break
             if parent in self._from_listings:
                 self._from_listings.add(package)
@@ -258,6 +273,29 @@ class ModuleFiles:
                     listing = Listing(folder, os.listdir(folder))
             self._listings[folder] = listing
         return self._listings[folder]
+
+
+def _origin(module: ModuleType) -> str | None:
+    origin = getattr(getattr(module, "__spec__", None), "origin", None)
+    return origin if isinstance(origin, str) and origin.endswith(".py") else None
+
+
+def _does_nothing(path: str) -> bool:
+    """Whether importing this ``__init__.py`` would do nothing: only comments (a licence header), blank
+    lines or a docstring."""
+    source = read_bytes(path)
+    if source is None:
+        return False
+    try:
+        body = ast.parse(source, path).body
+    except (SyntaxError, ValueError):
+        return False
+    return not body or (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    )
 
 
 def _list_or_false(path: Any) -> list[str] | bool:
