@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -84,7 +85,11 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool,
         garbage_collector_paused(),
     ):
-        reading = pool.submit(database_snapshot, connection)
+        sending = threading.Event()
+        reading = pool.submit(_snapshot, connection, sending)
+        # until the statement is sent, the thread needs the interpreter, which reading the cache file
+        # (one long call into the JSON parser) would hold for milliseconds
+        sending.wait(timeout=1)
         cache = ComparisonCache(cache_path(options.cache_dir) if options.read_workflows == "source" else None)
         with _saved(cache):
             changes, domain = _changes(connection, options, cache, reading)
@@ -102,6 +107,13 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         if container.ops:
             upgrade_ops.ops.append(container)
     return _continue()
+
+
+def _snapshot(connection: Connection, sending: threading.Event) -> str:
+    try:
+        return database_snapshot(connection, before_sending=sending.set)
+    finally:
+        sending.set()  # whatever stopped it, the comparator waits no longer
 
 
 def _changes(

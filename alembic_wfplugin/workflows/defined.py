@@ -9,6 +9,7 @@ Python object per row.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,13 +44,15 @@ STATE_QUERY = sa.text(
 )
 
 
-def database_snapshot(connection: Connection) -> str:
+def database_snapshot(connection: Connection, before_sending: Callable[[], None] | None = None) -> str:
     """The ``workflows`` rows, their links and the products, as the database's JSON text."""
     if connection.dialect.name != "postgresql":
         raise WorkflowPluginError(
             f"alembic-wfplugin needs orchestrator-core's PostgreSQL database; this connection is "
             f"{connection.dialect.name!r}. Point sqlalchemy.url / DATABASE_URI at the orchestrator database."
         )
+    if before_sending is not None:
+        before_sending()
     try:
         text: str = connection.execute(STATE_QUERY).scalar_one()
     except sa.exc.ProgrammingError as exc:
