@@ -1,24 +1,25 @@
 """What the last runs found, remembered by content, so that an unchanged registry costs milliseconds.
 
-Two things are remembered, each under a key that is a hash of everything its value is a function of,
-so that a hit can never differ from doing the work again:
+Each thing is remembered under a key that covers everything its value is a function of, so that a hit
+can never differ from doing the work again:
 
 - **What a module's source says** about a workflow: ``(SHA-1 of the module file's bytes, function
   name)`` -> what ``source.plain_decorator`` returned for them, ``(target, description)`` or ``None``
   (not plain: the module is imported on every run). Any edit of a module, whatever its size and
   timestamps, changes its key. Parsing a 200-line module takes milliseconds; hashing it, microseconds.
 - **Which content a module file holds**: its path -> (the file's stat fingerprint, SHA-1 of its bytes),
-  so that a file whose fingerprint is unchanged is not read and hashed again. The fingerprint is
-  (size, mtime, ctime, inode) in nanoseconds: any write to a file, and any ``os.utime`` that puts back
-  an old modification time, moves its ctime, which no program can set; a checkout or copy makes a
-  new file (new inode and ctime). The content key stays the SHA-1: the fingerprint only says when it
-  must be computed again.
+  so that a file whose fingerprint is unchanged is not read and hashed again (``source.fingerprint``).
+  A fingerprint taken less than ``source.RECENT_NS`` after the file's last change is not kept: the
+  next change could share its timestamps.
+- **Where each module's file is**: ``source.ModuleFiles``' resolutions, with what they rested on.
+- **The whole registry's reading** (``DeclaredMemo``): the registrations and their files' paths and
+  fingerprints -> the digest of ``declared_workflows``' result, taken again with a stat per file.
 - **That the last comparison found nothing to do**: the SHA-1 of all the comparison's inputs (the
-  declared workflows, the database's workflows, links and products as the database's own JSON text,
-  the options, orchestrator-core's default product workflows). The diff is a pure function of them;
-  when they are the same, it finds nothing again, and is skipped.
+  declared workflows' digest, the database's workflows, links and products as the database's own JSON
+  text, the options, orchestrator-core's default product workflows). The diff is a pure function of
+  them; when they are the same, it finds nothing again, and is skipped.
 
-Both keys also cover this package's own code and the Python release (``code_version``): a plugin
+All of it also depends on this package's own code and the Python release (``code_version``): a plugin
 upgrade or edit starts from nothing.
 
 One file per application folder (the working directory, from which ``main.py`` runs), in
