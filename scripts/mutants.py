@@ -88,6 +88,34 @@ MUTATIONS = [
         "        for variant in [model]\n",
         ["tests/test_domain_diff.py"],
     ),
+    (
+        "cache: module files remembered whatever changed in their folders",
+        "alembic_wfplugin/workflows/source.py",
+        "        if all(self._observation(key) == value for key, value in remembered.observed.items()):",
+        "        if True:",
+        ["tests/test_cache.py"],
+    ),
+    (
+        "cache: fingerprints of files changed just before are kept",
+        "alembic_wfplugin/workflows/source.py",
+        "    return now_ns - max(stat.st_mtime_ns, stat.st_ctime_ns) >= RECENT_NS",
+        "    return True",
+        ["tests/test_cache.py"],
+    ),
+    (
+        "cache: the registry's reading remembered whatever the files hold",
+        "alembic_wfplugin/workflows/cache.py",
+        "        if _files_hash(paths, fingerprints) != memo.files:",
+        "        if False:",
+        ["tests/test_cache.py"],
+    ),
+    (
+        "cache: an __init__.py with code is taken as one that does nothing",
+        "alembic_wfplugin/workflows/source.py",
+        "            if init is None or not (init.st_size == 0 or _does_nothing(init_path)):",
+        "            if init is None:",
+        ["tests/test_cache.py"],
+    ),
 ]
 
 

@@ -477,3 +477,12 @@ def test_a_registry_read_just_after_a_change_is_not_taken_as_remembered(
     registry = compat.workflow_registry()
     first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))
     assert first.this_run.declared is None
+
+
+def test_a_package_whose_init_has_only_a_licence_header_and_a_docstring_is_not_imported(resolvable: Path) -> None:
+    """As orchestrator-core's own ``workflows/tasks/__init__.py``: importing it would do nothing."""
+    (resolvable / "rmpkg" / "sub" / "__init__.py").write_text('# Copyright 2026\n# Licensed under ...\n\n"""Sub."""\n')
+    files = ModuleFiles()
+    assert files.source_file("rmpkg.sub.mod") == str(resolvable / "rmpkg" / "sub" / "mod.py")
+    assert "rmpkg.sub" not in sys.modules
+    assert files.files_of(["rmpkg.sub.mod"]) == [str(resolvable / "rmpkg" / "sub" / "mod.py")]  # can be remembered
