@@ -135,6 +135,17 @@ def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return reads
 
 
+def reads_in_a_second_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Two runs with the cache file at ``path``: what the second one reads (and keeps reading after)."""
+    first = ComparisonCache(path)
+    declared_workflows(from_source=True, cache=first)
+    first.save()
+    reads = reads_of(monkeypatch)
+    second = ComparisonCache(path)
+    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
+    return reads
+
+
 @pytest.mark.usefixtures("settled")
 def test_an_unchanged_file_is_not_even_read_again(
     package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -142,12 +153,7 @@ def test_an_unchanged_file_is_not_even_read_again(
     """A file whose stat fingerprint (size, mtime, ctime, inode) is unchanged keeps its content hash; the
     edit in the test above moves its ctime, which ``os.utime`` cannot put back."""
     path = the_cache_file(tmp_path / "cache")
-    first = ComparisonCache(path)
-    declared_workflows(from_source=True, cache=first)
-    first.save()
-    reads = reads_of(monkeypatch)
-    second = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
+    reads = reads_in_a_second_run(path, monkeypatch)
     assert reads == []
     (package / "cached.py").write_text(MODULE.replace('"Cached workflow"', '"Cached, edited"'))
     third = ComparisonCache(path)
@@ -163,14 +169,7 @@ def test_a_file_changed_just_before_its_fingerprint_was_taken_is_read_again(
     file's last change is not kept, and the next run hashes the file again (here: an hour, so that the
     module written by the fixture is recent whatever the machine's speed)."""
     monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
-    path = the_cache_file(tmp_path / "cache")
-    first = ComparisonCache(path)
-    declared_workflows(from_source=True, cache=first)
-    first.save()
-    reads = reads_of(monkeypatch)
-    second = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
-    assert str(package / "cached.py") in reads
+    assert str(package / "cached.py") in reads_in_a_second_run(the_cache_file(tmp_path / "cache"), monkeypatch)
 
 
 @pytest.mark.parametrize(
