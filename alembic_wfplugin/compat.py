@@ -94,3 +94,8 @@ def lifecycle_variants() -> Mapping[tuple[Any, Any], Any]:
     them (``domain.lifecycle``)."""
     variants: Mapping[tuple[Any, Any], Any] = _module("domain.lifecycle")._sub_type_per_lifecycle
     return variants
+
+
+def is_list_type(annotation: Any) -> bool:
+    """orchestrator-core's own test for a field stored as one row per element (``types.is_list_type``)."""
+    return bool(_module("types").is_list_type(annotation))

@@ -7,6 +7,7 @@ them start with ``wfplugin_`` so they cannot clash with alembic's own.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -37,7 +38,7 @@ class BlockValues:
 @dataclass(frozen=True)
 class ResourceTypeValues:
     description: str | None = None
-    value: str | None = None
+    value: str | tuple[str, ...] | None = None  # a list field's value is a tuple: one row per element
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,11 @@ class Options:
     resource_types: Mapping[str, ResourceTypeValues] = field(default_factory=dict)
     """``wfplugin_resource_types``: resource type -> its description (a string), or ``{"description": ...,
     "value": ...}`` where ``value`` is written to the existing subscription instances of a block that
-    gains this required resource type. The description defaults to the field's own
-    (``Field(description=...)``); the value to the field's default. Default: ``{}``."""
+    gains this resource type (or that the revision creates): a string, number or bool for a plain field, a
+    list of them for a list field, checked against the field's type. A key ``"Block.resource_type"``
+    gives the value for that product block only (``Block`` as its ``product_block_name``). The
+    description defaults to the field's own (``Field(description=...)``); the value to the field's
+    default. Default: ``{}``."""
 
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """``wfplugin_renames``: ``{"products" | "product_blocks" | "resource_types": {old name: new name}}``.
@@ -203,6 +207,28 @@ def _values(value: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
     return parsed
 
 
+def _stored(value: Any, where: str) -> str | tuple[str, ...]:
+    """A resource type value as orchestrator-core stores it: ``str()`` of a scalar, of each list element."""
+    if isinstance(value, list | tuple):
+        return tuple(_scalar(item, f"{where}[{index}]") for index, item in enumerate(value))
+    return _scalar(value, where)
+
+
+def _scalar(value: Any, where: str) -> str:
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and value):
+        return str(value)
+    raise WorkflowPluginError(f"{where} must be a non-empty string, a number, a bool or a list of them, got {value!r}")
+
+
+def _resource_type_values(item: Any, where: str) -> ResourceTypeValues:
+    if isinstance(item, str):
+        return ResourceTypeValues(description=_string(item, where))
+    given = dict(_mapping(item, where))
+    value = given.pop("value", None)
+    parsed = ResourceTypeValues(**_values(given, where, ("description", "value")))
+    return dataclasses.replace(parsed, value=None if value is None else _stored(value, f"{where}['value']"))
+
+
 def _per_name(value: Any, option: str, parse: Callable[[Any, str], Any]) -> dict[str, Any]:
     return {name: parse(item, f"{option}[{name!r}]") for name, item in _mapping(value, option).items()}
 
@@ -255,13 +281,5 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "product_blocks": lambda value, option: _per_name(
         value, option, lambda item, where: BlockValues(**_values(item, where, ("description", "tag", "status")))
     ),
-    "resource_types": lambda value, option: _per_name(
-        value,
-        option,
-        lambda item, where: (
-            ResourceTypeValues(description=_string(item, where))
-            if isinstance(item, str)
-            else ResourceTypeValues(**_values(item, where, ("description", "value")))
-        ),
-    ),
+    "resource_types": lambda value, option: _per_name(value, option, _resource_type_values),
 }

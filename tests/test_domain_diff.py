@@ -3,14 +3,17 @@ the one error for everything missing, the removal guards, renames; and the code 
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import re
 import typing
 from typing import Any
 
+import pydantic
 import pytest
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.domain.declared import declared_domain
+from alembic_wfplugin.domain.declared import declared_domain, plain_field
 from alembic_wfplugin.domain.diff import diff_domain
 from alembic_wfplugin.domain.model import (
     DeclaredBlock,
@@ -141,14 +144,14 @@ def test_a_required_resource_type_new_to_a_block_with_instances_needs_a_value() 
         {"PortBlock": DefinedBlock("PortBlock", "P", "PB", "active", ("mtu",), (), instances=3)},
         DATABASE.resource_types,
     )
-    with pytest.raises(
-        WorkflowPluginError,
-        match=r'"vlan": \{"description": "\.\.\.", "value": "\.\.\."\}  # value for 3 existing PortBlock instances',
-    ):
+    with pytest.raises(WorkflowPluginError) as error:
         diff_domain(code, database, options())
+    option_text = str(error.value).split("again:\n", 1)[1]
+    assert '"vlan": {"description": "...", "value": "..."},  # value for 3 existing PortBlock instances' in option_text
+    compile(f"dict(\n{option_text}\n)", "env.py", "eval")  # pasted into context.configure(...), it is Python
     diff = diff_domain(code, database, options(resource_types={"vlan": {"description": "VLAN", "value": "1"}}))
     (link,) = [c for c in diff.additions if c.kind == "block_resource_type"]
-    assert dict(link.columns) == {"value": "1", "needs_value": False}
+    assert dict(link.columns) == {"values": ["1"], "needs_value": False}
     # without instances here, the revision carries the check for databases that have some
     empty = DefinedDomain(
         database.products,
@@ -160,7 +163,7 @@ def test_a_required_resource_type_new_to_a_block_with_instances_needs_a_value() 
         for c in diff_domain(code, empty, options(resource_types={"vlan": "VLAN"})).additions
         if c.kind == "block_resource_type"
     ]
-    assert dict(link.columns) == {"value": None, "needs_value": True}
+    assert dict(link.columns) == {"values": None, "needs_value": True}
 
 
 def test_removals_in_use_stop_with_counts_and_unused_ones_carry_their_old_state() -> None:
@@ -257,16 +260,24 @@ def test_fields_are_read_over_every_lifecycle_variant(fixture_registry: Any) -> 
     own field lists; the others are still the model's."""
     base = compat.domain_base()
     lifecycle = compat._module("types").SubscriptionLifecycle
-    namespace: dict[str, Any] = {"base": base, "lifecycle": lifecycle, "Colour": Colour, "typing": typing}
+    namespace: dict[str, Any] = {
+        "base": base,
+        "lifecycle": lifecycle,
+        "Colour": Colour,
+        "typing": typing,
+        "pydantic": pydantic,
+    }
     source = (
         "class TrapBlockInactive(\n"
         "    base.ProductBlockModel, lifecycle=[lifecycle.INITIAL], product_block_name='TrapBlock'\n"
         "):\n"
-        "    speed: int | None = None\n"
+        "    speed: int | None = pydantic.Field(None, description='Speed in Mbit/s')\n"
         "    colour: typing.Literal['blue'] | None = None\n"
         "class TrapBlock(TrapBlockInactive, lifecycle=[lifecycle.ACTIVE]):\n"
         "    speed: int\n"
         "    mtu: int = 1500\n"
+        "    tags: list[str] = ['a', 'b']\n"
+        "    ports: list[int] = []\n"
         "class TrapInactive(base.SubscriptionModel, is_base=True):\n"
         "    colour: Colour\n"
         "    block: TrapBlockInactive\n"
@@ -276,14 +287,127 @@ def test_fields_are_read_over_every_lifecycle_variant(fixture_registry: Any) -> 
     # evaluated annotations, as a module without `from __future__ import annotations` has them
     exec(compile(source, "<trap models>", "exec", dont_inherit=True), namespace)
     # orchestrator-core's own lists: each variant's own annotations only
-    assert set(namespace["TrapBlock"]._non_product_block_fields_) == {"speed", "mtu"}
+    assert set(namespace["TrapBlock"]._non_product_block_fields_) == {"speed", "mtu", "tags", "ports"}
     assert set(namespace["TrapBlockInactive"]._non_product_block_fields_) == {"speed", "colour"}
     domain = declared_domain({"trap": namespace["Trap"]})
     block = domain.blocks["TrapBlock"]
-    assert set(block.resource_types) == {"speed", "colour", "mtu"}
-    assert block.resource_types["mtu"].default == "1500" and not block.resource_types["mtu"].required
+    assert set(block.resource_types) == {"speed", "colour", "mtu", "tags", "ports"}
+    assert block.resource_types["mtu"].default == ("1500",) and not block.resource_types["mtu"].required
     assert block.resource_types["speed"].required  # the active variant's `speed: int`
+    # the description stated on the initial variant only
+    assert block.resource_types["speed"].description == "Speed in Mbit/s"
+    # lists are stored one row per element, none for an empty list, and are never required (no rows load as [])
+    tags, ports = block.resource_types["tags"], block.resource_types["ports"]
+    assert (tags.is_list, tags.default, tags.required) == (True, ("a", "b"), False)
+    assert (ports.is_list, ports.default, ports.required) == (True, (), False)
+    # values are checked as pydantic checks them when orchestrator-core loads the rows
+    speed = block.resource_types["speed"]
+    assert speed.refusal(("4000",)) is None
+    assert "valid integer" in str(speed.refusal(("four thousand",)))
+    assert ports.refusal(("1", "2")) is None and ports.refusal(("1", "x")) is not None
+    assert block.resource_types["colour"].refusal(("red",)) is not None
     assert block.resource_types["colour"].allowed == ("blue",) and not block.resource_types["colour"].required
     product = domain.products["trap"]
     assert product.product_type == "Trap" and product.blocks == ("TrapBlock",)
     assert product.fixed_inputs["colour"].allowed == ("red",)
+
+
+def typed(**annotations: Any) -> dict[str, Field]:
+    """Fields as the code side reads them from real annotations: ``name=(type, default)``."""
+    model = pydantic.create_model("Typed", **annotations)
+    return {name: plain_field(name, info) for name, info in model.model_fields.items()}
+
+
+def with_port_fields(instances: int, **annotations: Any) -> tuple[DeclaredDomain, DefinedDomain]:
+    """PortBlock gains ``annotations`` in the code; the database's PortBlock has ``instances``."""
+    block = DeclaredBlock("PortBlock", {**PORT_BLOCK.resource_types, **typed(**annotations)}, ())
+    code = DeclaredDomain({"port 1G": CODE.products["port 1G"]}, {"PortBlock": block})
+    row = DefinedBlock("PortBlock", "P", "PB", "active", ("mtu",), (), instances=instances)
+    return code, DefinedDomain(DATABASE.products, {"PortBlock": row}, DATABASE.resource_types)
+
+
+def backfill(code: DeclaredDomain, database: DefinedDomain, **given: Any) -> dict[str, Any]:
+    """resource type -> the rows existing PortBlock instances get."""
+    diff = diff_domain(code, database, options(resource_types=given))
+    return {c.key[1]: c.columns["values"] for c in diff.additions if c.kind == "block_resource_type"}
+
+
+def test_a_backfill_value_the_field_type_refuses_stops_autogenerate() -> None:
+    code, database = with_port_fields(3, vlan=(int, ...))
+    with pytest.raises(WorkflowPluginError) as error:
+        backfill(code, database, vlan={"description": "VLAN", "value": "four thousand"})
+    message = str(error.value)
+    assert "resource type 'vlan' of block 'PortBlock' (int)" in message
+    assert "'four thousand' from wfplugin_resource_types['vlan']['value']" in message and "valid integer" in message
+    # a number is written as orchestrator-core's save() writes it: str(value)
+    assert backfill(code, database, vlan={"description": "VLAN", "value": 4000}) == {"vlan": ["4000"]}
+
+
+def test_list_fields_are_backfilled_one_row_per_element() -> None:
+    code, database = with_port_fields(3, tags=(list[str], ["a", "b"]), ports=(list[int], []))
+    assert backfill(code, database, tags="Tags", ports="Ports") == {"tags": ["a", "b"], "ports": []}
+    given = {"tags": {"description": "Tags", "value": ["x", "y"]}, "ports": "Ports"}
+    assert backfill(code, database, **given) == {"tags": ["x", "y"], "ports": []}
+    # the block's own value wins over the resource type's
+    given["PortBlock.ports"] = {"value": [7, 8]}
+    assert backfill(code, database, **given) == {"tags": ["x", "y"], "ports": ["7", "8"]}
+    with pytest.raises(
+        WorkflowPluginError, match=r"wfplugin_resource_types\['ports'\]\['value'\] is 'x'.*holds a list"
+    ):
+        backfill(code, database, tags="Tags", ports={"value": "x"})
+    with pytest.raises(WorkflowPluginError, match=r"\['7', 'x'\] from wfplugin_resource_types\['ports'\]"):
+        backfill(code, database, tags="Tags", ports={"value": [7, "x"]})
+
+
+def test_a_fixed_input_value_the_field_type_refuses_stops_autogenerate() -> None:
+    fixed = typed(speed=(int, ...))
+    code = DeclaredDomain({"port 10G": DeclaredProduct("port 10G", "Port", fixed, ("PortBlock",))}, CODE.blocks)
+    given = {"port 10G": {"fixed_inputs": {"speed": "fast"}}}
+    with pytest.raises(WorkflowPluginError, match=r"fixed input 'speed' of product 'port 10G' \(Port.speed: int\)"):
+        diff_domain(code, DATABASE, options(products=given, allow_removing_all=True))
+
+
+def test_a_fixed_input_is_removed_from_a_product_with_subscriptions() -> None:
+    database = DefinedDomain(
+        {"port 1G": defined_port("port 1G", "1000", subscriptions=2)}, DATABASE.blocks, DATABASE.resource_types
+    )
+    code = DeclaredDomain({"port 1G": DeclaredProduct("port 1G", "Port", {}, ("PortBlock",))}, CODE.blocks)
+    removals = diff_domain(code, database, options()).removals
+    assert [(c.kind, c.key) for c in removals] == [("fixed_input", ("port 1G", "speed"))]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"description": "x" * 2001}, "products.description holds at most 2000 characters, this has 2001"),
+        ({"description": "a\x00b"}, "products.description cannot hold a NUL character"),
+        ({"description": "a\ud800"}, "cannot hold a lone surrogate"),
+    ],
+)
+def test_strings_a_column_cannot_hold_stop_autogenerate(given: dict[str, str], expected: str) -> None:
+    products = {"port 10G": {"tag": "P10", "fixed_inputs": {"speed": "10000"}, **given}}
+    with pytest.raises(WorkflowPluginError, match=re.escape(expected)) as error:
+        diff_domain(CODE, DATABASE, options(products=products))
+    assert "added product 'port 10G' (Port)" in str(error.value)
+
+
+def test_a_product_class_name_longer_than_its_column_stops_autogenerate() -> None:
+    long_type = "P" * 256
+    code = DeclaredDomain({"odd": DeclaredProduct("odd", long_type, {}, ())}, {})
+    with pytest.raises(WorkflowPluginError, match=r"products\.product_type holds at most 255 characters"):
+        diff_domain(
+            code, DATABASE, options(products={"odd": {"description": "d", "tag": "T"}}, allow_removing_all=True)
+        )
+
+
+def test_a_product_in_use_is_counted_per_lifecycle_state() -> None:
+    used = dataclasses.replace(
+        defined_port("port old", "100", subscriptions=3), statuses={"active": 2, "terminated": 1}
+    )
+    database = DefinedDomain({**DATABASE.products, "port old": used}, DATABASE.blocks, DATABASE.resource_types)
+    code = DeclaredDomain({"port 1G": CODE.products["port 1G"]}, CODE.blocks)
+    with pytest.raises(WorkflowPluginError) as error:
+        diff_domain(code, database, options())
+    message = str(error.value)
+    assert "product 'port old': 3 subscriptions (2 active, 1 terminated)" in message
+    assert "terminated subscriptions count too" in message and "terminate and archive" not in message

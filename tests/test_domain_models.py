@@ -85,7 +85,7 @@ def test_drift_report_and_alembic_check_cover_domain_models(app: FixtureApp) -> 
     assert "Domain model drift: 21 changes" in report.stdout
     lines = report.stdout.splitlines()
     assert "  added product 'User internal' (User)  (in SUBSCRIPTION_MODEL_REGISTRY)" in lines
-    assert "  added resource type 'user_id' to product block 'UserBlock'  (a field of UserBlock)" in lines
+    assert "  added resource type 'user_id' to product block 'UserBlock'  (a field of block UserBlock)" in lines
 
     check = app.run_command(["alembic", "-c", "alembic.ini", "-n", "standalone", "check"], check=False)
     assert check.returncode != 0

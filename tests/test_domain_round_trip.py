@@ -65,8 +65,10 @@ BLOCK_OPTIONS = {
     "UserGroupBlock": {"description": "Group (new)", "tag": "UGN"},
     "UserBlock": {"description": "User (new)", "tag": "UN"},
 }
+# A backfill value of each required field's type (group_id and user_id are ints): the plugin refuses others.
+BACKFILL = {"group_id": "7", "group_name": "group_name-default", "user_id": "42", "username": "username-default"}
 RESOURCE_TYPE_OPTIONS = {
-    name: {"description": f"{name} (new)", "value": f"{name}-default"} if name in REQUIRED else f"{name} (new)"
+    name: {"description": f"{name} (new)", "value": BACKFILL[name]} if name in REQUIRED else f"{name} (new)"
     for name in ("group_id", "group_name", "user_id", "username", "age")
 }
 OPTIONS = {
@@ -234,7 +236,7 @@ def expected_state(scenario: Scenario, before: State, instances: dict[str, int])
         expected["product_blocks"].append((name, *columns, sorted(rts), sorted(depends_on)))
         if old:  # a required resource type new to an existing block: a value on each of its instances
             for rt in sorted((rts & REQUIRED) - set(old[4])):
-                backfilled += [(name, rt, f"{rt}-default")] * instances.get(name, 0)
+                backfilled += [(name, rt, BACKFILL[rt])] * instances.get(name, 0)
     # resource types: the declared ones, and those no block linked (the plugin leaves them alone)
     linked = {name for row in before["product_blocks"] for name in row[4]}
     declared_rts = set().union(*(BLOCKS[block][0] for block in declared_blocks(scenario)))
@@ -357,7 +359,7 @@ def test_oracle_catches_a_value_written_where_none_is_due(
     ``age`` too, the first replay example still reaches a fixed point, but not the oracle's values."""
     from alembic_wfplugin.domain import diff
 
-    monkeypatch.setattr(diff, "_backfill_value", lambda name, spec, options: "42")
+    monkeypatch.setattr(diff, "_backfill_value", lambda block, name, spec, options, problems: ("42",))
     code(REPLAY[0])
     with pytest.raises(AssertionError):
         check(REPLAY[0], connection, connection)

@@ -19,7 +19,10 @@ PRODUCTS_QUERY = sa.text(
                         WHERE s.product_id = p.product_id AND si.product_block_id = b.product_block_id))
                      FROM product_product_blocks AS ppb JOIN product_blocks AS b USING (product_block_id)
                      WHERE ppb.product_id = p.product_id), '{}') AS blocks,
-           (SELECT count(*) FROM subscriptions AS s WHERE s.product_id = p.product_id) AS subscriptions
+           (SELECT count(*) FROM subscriptions AS s WHERE s.product_id = p.product_id) AS subscriptions,
+           coalesce((SELECT json_object_agg(status, n) FROM (
+                        SELECT s.status, count(*) AS n FROM subscriptions AS s
+                        WHERE s.product_id = p.product_id GROUP BY s.status) AS per_status), '{}') AS statuses
     FROM products AS p ORDER BY p.name
     """
 )
@@ -67,6 +70,7 @@ def defined_domain(connection: Connection) -> DefinedDomain:
             blocks=tuple(sorted(row.blocks)),
             subscriptions=row.subscriptions,
             block_instances=row.blocks,
+            statuses=row.statuses,
         )
         for row in connection.execute(PRODUCTS_QUERY)
     }

@@ -27,6 +27,7 @@ from alembic_wfplugin.domain.model import (
     DefinedProduct,
     DomainChange,
     Field,
+    Stored,
     Value,
 )
 from alembic_wfplugin.errors import WorkflowPluginError
@@ -34,6 +35,34 @@ from alembic_wfplugin.options import PREFIX, BlockValues, Options, ProductValues
 from alembic_wfplugin.workflows.model import Product
 
 TAG_LENGTH = 20  # products.tag and product_blocks.tag are varchar(20)
+# The longest strings the columns a domain revision writes hold (orchestrator-core 5.x's models, the
+# strictest release: 4.x's descriptions are unbounded), so that an upgrade never fails on a raw driver error.
+COLUMN_LENGTHS = {
+    "products.description": 2000,
+    "products.product_type": 255,
+    "products.tag": TAG_LENGTH,
+    "products.status": 255,
+    "product_blocks.description": 2000,
+    "product_blocks.tag": TAG_LENGTH,
+    "product_blocks.status": 255,
+    "resource_types.resource_type": 510,
+    "resource_types.description": 2000,
+    "subscription_instance_values.value": 10000,
+}
+# Where each kind's names and columns are stored, for that check.
+STORED_IN = {
+    "resource_type": ("resource_types", ("resource_type",), {"description": "description"}),
+    "product_block": ("product_blocks", ("name",), {"description": "description", "tag": "tag", "status": "status"}),
+    "block_resource_type": ("subscription_instance_values", ("", ""), {"values": "value"}),
+    "product": (
+        "products",
+        ("name",),
+        {"product_type": "product_type", "description": "description", "tag": "tag", "status": "status"},
+    ),
+    "product_block_link": ("product_product_blocks", ("", ""), {}),
+    "block_relation": ("product_block_relations", ("", ""), {}),
+    "fixed_input": ("fixed_inputs", ("", "name"), {"value": "value"}),
+}
 
 
 @dataclass(frozen=True)
@@ -51,12 +80,19 @@ class _Problems:
 
     products: dict[str, dict[str, str]] = field(default_factory=dict)  # option text to add, per product
     blocks: dict[str, dict[str, str]] = field(default_factory=dict)
-    resource_types: dict[str, str] = field(default_factory=dict)
+    resource_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # option text, its comment
     in_use: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # shown with missing values: often a typo
+    invalid: list[str] = field(default_factory=list)  # values the field's type refuses, strings a column cannot hold
 
     def raise_if_any(self) -> None:
         parts = []
+        if self.invalid:
+            parts.append(
+                "These values cannot be written as they are (orchestrator-core would fail to load them, or the "
+                "database refuses them); correct them in the option or the code named:\n  - "
+                + "\n  - ".join(self.invalid)
+            )
         if self.products or self.blocks or self.resource_types:
             parts.append(_missing_values_message(self))
             if self.unknown:
@@ -68,8 +104,10 @@ class _Problems:
                 "These objects are no longer in the code but this database still uses them, so removing them "
                 "would lose data:\n  - "
                 + "\n  - ".join(self.in_use)
-                + "\nKeep them in the code until nothing uses them (terminate and archive the subscriptions, "
-                "or migrate them in a data migration first)."
+                + "\nKeep them in the code until nothing uses them: move the subscriptions to a product that stays "
+                "(UPDATE subscriptions SET product_id = ... in a data migration), or delete the subscriptions and "
+                "their processes if their history may go (terminated subscriptions count too); then autogenerate "
+                "again. To rename an object instead, state it in wfplugin_renames."
             )
         if parts:
             raise WorkflowPluginError("\n\n".join(parts))
@@ -85,8 +123,9 @@ def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Opti
     changes += _resource_types(declared, database, options, problems)
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
-    problems.raise_if_any()
     changes += [DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames") for kind, old, new in renames]
+    problems.invalid += _unstorable_strings(changes)
+    problems.raise_if_any()
     additions = sorted((c for c in changes if c.action != "remove"), key=lambda c: c.sort_key)
     removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
     products = _products_after(database, additions, removals)
@@ -186,7 +225,7 @@ def _resource_types(
         given = options.resource_types.get(name)
         description = (given.description if given else None) or resource_type.description
         if description is None:
-            problems.resource_types[name] = "..."
+            problems.resource_types[name] = ('"..."', "")
         owners = ", ".join(block.name for block in declared.blocks.values() if name in block.resource_types)
         reason = f"a field of {owners}"
         changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, reason))
@@ -223,8 +262,8 @@ def _blocks(
         for resource_type, spec in block.resource_types.items():
             if resource_type in old_resource_types:
                 continue
-            value = _backfill_value(resource_type, spec, options)
-            needs_value = spec.required and value is None
+            values = _backfill_value(name, resource_type, spec, options, problems)
+            needs_value = spec.required and values is None
             if needs_value and row is not None and row.instances:
                 problems.resource_types[resource_type] = _resource_type_option(
                     resource_type, database, options, spec, f"value for {row.instances} existing {name} instances"
@@ -234,8 +273,9 @@ def _blocks(
                     "add",
                     "block_resource_type",
                     (name, resource_type),
-                    {"value": value, "needs_value": needs_value},
-                    f"a field of {name}" + (f"; value for its instances: {value!r}" if value is not None else ""),
+                    {"values": None if values is None else list(values), "needs_value": needs_value},
+                    f"a field of block {name}"
+                    + (f"; its instances get {_shown(values)}" if values is not None else ""),
                 )
             )
         for depends_on in block.depends_on:
@@ -271,7 +311,7 @@ def _removed_from_block(
                 "remove",
                 "block_resource_type",
                 (name, resource_type),
-                {"value": None, "needs_value": False},
+                {"values": None, "needs_value": False},
                 "not a field of the block in the code",
             )
         )
@@ -314,6 +354,11 @@ def _products(
             if value is None:
                 hint = f"one of {', '.join(map(repr, spec.allowed))}" if spec.allowed else "..."
                 problems.products.setdefault(name, {})[f"fixed_inputs.{fixed_input}"] = hint
+            elif (refusal := spec.refusal((value,))) is not None:
+                problems.invalid.append(
+                    f"fixed input {fixed_input!r} of product {name!r} ({product.product_type}.{fixed_input}: "
+                    f"{spec.type_name}) = {value!r}: {refusal}"
+                )
             reason = f"a field of {product.product_type}"
             changes.append(DomainChange("add", "fixed_input", (name, fixed_input), {"value": value}, reason))
         if row is not None:
@@ -322,7 +367,7 @@ def _products(
         if name in declared.products:
             continue
         if row.subscriptions:
-            problems.in_use.append(f"product {name!r}: {row.subscriptions} subscriptions")
+            problems.in_use.append(f"product {name!r}: {row.subscriptions} subscriptions{_per_status(row)}")
         columns = {
             "product_type": row.product_type,
             "description": row.description,
@@ -344,11 +389,7 @@ def _removed_from_product(
                 f"product block {block!r} of product {row.name!r}: {row.block_instances[block]} subscription instances"
             )
         changes.append(DomainChange("remove", "product_block_link", (row.name, block), {}, "not in the code"))
-    for fixed_input in sorted(set(row.fixed_inputs) - set(fixed_inputs)):
-        if check and row.subscriptions:
-            problems.in_use.append(
-                f"fixed input {fixed_input!r} of product {row.name!r}: part of its {row.subscriptions} subscriptions"
-            )
+    for fixed_input in sorted(set(row.fixed_inputs) - set(fixed_inputs)):  # no subscription stores one
         changes.append(
             DomainChange(
                 "remove",
@@ -379,24 +420,94 @@ def _fixed_input_value(name: str, spec: Field, given: Mapping[str, str]) -> str 
         return given[name]
     if spec.allowed is not None and len(spec.allowed) == 1:
         return spec.allowed[0]
-    return spec.default
+    return spec.default[0] if spec.default else None
 
 
-def _backfill_value(name: str, spec: Field, options: Options) -> str | None:
-    given = options.resource_types.get(name)
-    if given is not None and given.value is not None:
-        return given.value
-    if spec.allowed is not None and len(spec.allowed) == 1:
-        return spec.allowed[0]
-    return spec.default
+def _backfill_value(block: str, name: str, spec: Field, options: Options, problems: _Problems) -> Stored | None:
+    """The rows existing instances of ``block`` get for a resource type (checked against the field's type):
+    ``wfplugin_resource_types["Block.name"]``, else ``[name]``, else the only value its type allows, else the
+    field's default."""
+    where, given = next(
+        (
+            (f"{PREFIX}resource_types[{key!r}]['value']", options.resource_types[key].value)
+            for key in (f"{block}.{name}", name)
+            if key in options.resource_types and options.resource_types[key].value is not None
+        ),
+        (None, None),
+    )
+    field_name = f"resource type {name!r} of block {block!r} ({spec.type_name})"
+    if given is not None:
+        if isinstance(given, str) == spec.is_list:
+            shape = "a list" if spec.is_list else "one value, not a list"
+            problems.invalid.append(f"{field_name}: {where} is {_shown(given)}; the field holds {shape}")
+            return None
+        stored: Stored | None = (given,) if isinstance(given, str) else given
+        source = where
+    elif spec.allowed is not None and len(spec.allowed) == 1:
+        stored, source = (spec.allowed[0],), "the only value its type allows"
+    else:
+        stored, source = spec.default, "the field's default"
+    if stored is not None and (refusal := spec.refusal(stored)) is not None:
+        problems.invalid.append(f"{field_name}: {_shown(stored, spec.is_list)} from {source}: {refusal}")
+        return None
+    return stored
 
 
-def _resource_type_option(name: str, database: DefinedDomain, options: Options, spec: Field, why: str) -> str:
+def _unstorable_strings(changes: Iterable[DomainChange]) -> list[str]:
+    """Every string an addition writes that its column cannot hold: too long, a NUL (PostgreSQL text
+    has none) or a lone surrogate (not encodable as UTF-8)."""
+    problems = []
+    for change in changes:
+        if change.action == "remove":
+            continue
+        table, key_columns, columns = STORED_IN[change.kind]
+        key_columns = (key_columns[0],) if change.action == "rename" else key_columns
+        names = change.key[-len(key_columns) :]  # a rename: its new name
+        texts = [(column, text) for column, text in zip(key_columns, names, strict=True) if column]
+        for name, column in columns.items():
+            value = change.columns.get(name)
+            texts += [
+                (column, item) for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)
+            ]
+        for column, text in texts:
+            problem = _unstorable(text, COLUMN_LENGTHS.get(f"{table}.{column}"))
+            if problem is not None:
+                problems.append(f"{change.describe()}: {table}.{column} {problem}: {text[:60]!r}")
+    return problems
+
+
+def _unstorable(text: str, length: int | None) -> str | None:
+    if length is not None and len(text) > length:
+        return f"holds at most {length} characters, this has {len(text)}"
+    if "\x00" in text:
+        return "cannot hold a NUL character"
+    if any("\ud800" <= char <= "\udfff" for char in text):
+        return "cannot hold a lone surrogate (not encodable as UTF-8)"
+    return None
+
+
+def _shown(value: str | Stored | None, is_list: bool = True) -> str:
+    """A value for people: a list field's rows as a list, a scalar's one row as the string."""
+    if isinstance(value, tuple) and not is_list and len(value) == 1:
+        return repr(value[0])
+    return repr(list(value)) if isinstance(value, tuple) else repr(value)
+
+
+def _per_status(row: DefinedProduct) -> str:
+    """`` (2 active, 1 terminated)``: orchestrator-core keeps terminated subscriptions, and they count."""
+    if not row.statuses:
+        return ""
+    return " (" + ", ".join(f"{count} {status}" for status, count in sorted(row.statuses.items())) + ")"
+
+
+def _resource_type_option(
+    name: str, database: DefinedDomain, options: Options, spec: Field, why: str
+) -> tuple[str, str]:
     given = options.resource_types.get(name)
     description = (given.description if given else None) or spec.description
     if description is None and name in database.resource_types:
         description = database.resource_types[name].description
-    return f'{{"description": {_quoted(description or "...")}, "value": "..."}}  # {why}'
+    return f'{{"description": {_quoted(description or "...")}, "value": "..."}}', why
 
 
 def _products_after(
@@ -507,8 +618,8 @@ def _missing_values_message(problems: _Problems) -> str:
         lines.append("    },")
     if problems.resource_types:
         lines.append(f"    {PREFIX}resource_types={{")
-        for name, text in sorted(problems.resource_types.items()):
-            lines.append(f"        {_quoted(name)}: {text if text != '...' else _quoted(text)},")
+        for name, (text, why) in sorted(problems.resource_types.items()):
+            lines.append(f"        {_quoted(name)}: {text},{'  # ' + why if why else ''}")
         lines.append("    },")
     return "\n".join(lines)
 

@@ -3,10 +3,12 @@ the changes between them. Plain data: no alembic, no SQLAlchemy, no orchestrator
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-Value = str | bool | None
+# A value as a revision writes it: a string, a flag, or the rows of a list field (one per element).
+Value = str | bool | None | list[str]
+Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores it: one row per list element
 
 # The kinds of object, in the order a revision adds them (and removes them in reverse): each kind's
 # rows refer by name only to kinds before it.
@@ -29,10 +31,17 @@ class Field:
     """A plain field of a model: a fixed input of a product, a resource type of a product block."""
 
     name: str
-    required: bool  # the model needs a value: no default and not optional
-    default: str | None = None  # the model's default, as orchestrator-core stores it (str(value))
+    required: bool  # existing instances need a value: no default, not optional, not a list (no rows load as [])
+    default: Stored | None = None  # the model's default, as orchestrator-core's save() stores it
     allowed: tuple[str, ...] | None = None  # the only values the type allows (an Enum or a Literal)
-    description: str | None = None  # pydantic's Field(description=...)
+    description: str | None = None  # pydantic's Field(description=...), from any lifecycle variant
+    is_list: bool = False  # stored as one row per element
+    type_name: str = "str"  # the annotation, for messages
+    # Why pydantic refuses these stored rows when orchestrator-core loads them (None: it accepts them).
+    check: Callable[[Stored], str | None] | None = field(default=None, compare=False, repr=False)
+
+    def refusal(self, stored: Stored) -> str | None:
+        return None if self.check is None else self.check(stored)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class DeclaredBlock:
     name: str
     resource_types: Mapping[str, Field]
     depends_on: tuple[str, ...]  # names of the blocks it uses (several for an abstract block type)
+    block_fields: tuple[BlockField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,16 @@ class DeclaredProduct:
     product_type: str  # the registered class's name
     fixed_inputs: Mapping[str, Field]
     blocks: tuple[str, ...]  # its root product blocks
+    block_fields: tuple[BlockField, ...] = ()  # its root product block fields
+
+
+@dataclass(frozen=True)
+class BlockField:
+    """A product block field of a product or block: ``attr`` is orchestrator-core's ``domain_model_attr``."""
+
+    attr: str
+    blocks: tuple[str, ...]  # the block names it may hold (several for an abstract block type)
+    required: bool  # exactly one instance must exist: not optional, not a list
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,7 @@ class DefinedProduct:
     blocks: tuple[str, ...]
     subscriptions: int  # subscriptions of this product
     block_instances: Mapping[str, int] = field(default_factory=dict)  # root block -> instances in its subscriptions
+    statuses: Mapping[str, int] = field(default_factory=dict)  # lifecycle state -> its subscriptions
 
 
 @dataclass(frozen=True)

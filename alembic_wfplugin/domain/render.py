@@ -28,7 +28,7 @@ class Kind:
     columns: tuple[str, ...]  # the entry's names for DomainChange.columns
     add: tuple[str, ...]  # statements that add it (or leave it as it is)
     remove: str  # the statement that removes it
-    users: str  # counts what uses it; a removal stops when this is not 0
+    users: str | None  # counts what uses it; a removal stops when this is not 0 (None: nothing can use it)
     used_by: str  # "{used} <used_by>" in the message
 
 
@@ -59,15 +59,16 @@ KINDS: dict[str, Kind] = {
     ),
     "block_resource_type": Kind(
         ("block", "resource_type"),
-        ("value", "needs_value"),
+        ("values", "needs_value"),
         (
             "INSERT INTO product_block_resource_types (product_block_id, resource_type_id)\n"
             f"SELECT\n{BLOCK_ID},\n{RESOURCE_TYPE_ID}\nON CONFLICT DO NOTHING",
-            # orchestrator-core's backfill_resource_type_with_default, by name and only where a value lacks
+            # orchestrator-core's backfill_resource_type_with_default, by name and only where a value lacks;
+            # one row per element of "values", as orchestrator-core's save() stores a list (none for [])
             "INSERT INTO subscription_instance_values (subscription_instance_id, resource_type_id, value)\n"
-            f"SELECT si.subscription_instance_id,\n{RESOURCE_TYPE_ID},\nCAST(:value AS text)\n"
-            f"FROM subscription_instances AS si\nWHERE si.product_block_id = {BLOCK_ID}\n"
-            "AND CAST(:value AS text) IS NOT NULL\n"
+            f"SELECT si.subscription_instance_id,\n{RESOURCE_TYPE_ID},\nnew_value.value\n"
+            "FROM subscription_instances AS si\nCROSS JOIN unnest(CAST(:values AS text[])) AS new_value (value)\n"
+            f"WHERE si.product_block_id = {BLOCK_ID}\n"
             "AND NOT EXISTS (SELECT 1 FROM subscription_instance_values AS v\n"
             "WHERE v.subscription_instance_id = si.subscription_instance_id\n"
             f"AND v.resource_type_id = {RESOURCE_TYPE_ID})",
@@ -130,8 +131,8 @@ KINDS: dict[str, Kind] = {
             "ON CONFLICT (name, product_id) DO NOTHING",
         ),
         f"DELETE FROM fixed_inputs\nWHERE name = :name AND product_id = {PRODUCT_ID}",
-        f"SELECT count(*) FROM subscriptions WHERE product_id = {PRODUCT_ID}",
-        "subscriptions of the product",
+        None,  # no subscription stores a fixed input: removing one loses nothing of theirs
+        "",
     ),
 }
 
@@ -147,21 +148,22 @@ ADD_HEADERS = {
     "resource_type": "# Resource types (fields of product blocks) the code declares; one that exists is kept as is.",
     "product_block": "# Product blocks the code declares; one that exists is kept as is (description, tag, status).",
     "block_resource_type": (
-        '# Resource types of product blocks. Existing instances of the block get "value" where they lack one\n'
-        "# (the field's default, or wfplugin_resource_types); a required field without one stops the upgrade\n"
-        "# if the block has instances in this database."
+        '# Resource types of product blocks. Existing instances of the block get "values" where they lack any\n'
+        "# (one row per list element; the field's default, or wfplugin_resource_types); a required field\n"
+        "# without one stops the upgrade if the block has instances in this database."
     ),
     "block_relation": "# Product blocks that a product block uses (product_block_relations).",
     "product": "# Products in SUBSCRIPTION_MODEL_REGISTRY; one that exists is kept as is (description, tag, status).",
     "product_block_link": "# The root product blocks of products (product_product_blocks).",
     "fixed_input": "# Fixed inputs of products; one that exists keeps its value.",
 }
+REMOVE_UNUSED_HEADER = "# {label}s the code no longer declares."
 REMOVE_HEADER = (
     "# {label}s the code no longer declares: each is deleted only if nothing in this database uses it;\n"
     "# otherwise the upgrade stops (and is rolled back whole)."
 )
 BACKFILLED_NOTE = (
-    '# Where "value" is set, the values the upgrade gave existing instances are deleted with the resource type.'
+    '# Where "values" is set, the values the upgrade gave existing instances are deleted with the resource type.'
 )
 
 
@@ -205,11 +207,15 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange]) -> 
         if kind_name == "block_resource_type":
             loop.insert(0, _stop_if_used(LACKING_VALUES, 'entry["needs_value"]', _lacking_value_message()))
         return block_source(name, [ADD_HEADERS[kind_name]], entries, loop, item)
-    header = [REMOVE_HEADER.format(label=label[0].upper() + label[1:])]
+    capitalized = label[0].upper() + label[1:]
+    if kind.users is None:
+        loop = [execute_source(kind.remove, item)]
+        return block_source(name, [REMOVE_UNUSED_HEADER.format(label=capitalized)], entries, loop, item)
+    header = [REMOVE_HEADER.format(label=capitalized)]
     condition = None
-    if kind_name == "block_resource_type" and any(change.columns.get("value") is not None for change in changes):
+    if kind_name == "block_resource_type" and any(change.columns.get("values") is not None for change in changes):
         header.append(BACKFILLED_NOTE)
-        condition = 'entry["value"] is None'
+        condition = 'entry["values"] is None'
     loop = [_stop_if_used(kind.users, condition, _in_use_message(label, kind))]
     if condition is not None:
         loop.append(
