@@ -40,11 +40,13 @@ def free_names(tree: ast.AST) -> set[str]:
     return read - assigned
 
 
-def run_rendered(code: str, connection: sa.Connection) -> None:
+def run_rendered(code: str, connection: sa.Connection, revision: str = "0123456789ab") -> None:
+    """``revision``: the module-level id every alembic revision file has (domain revisions key what their
+    upgrade created by it)."""
     source = as_function(code)
     tree = ast.parse(source)
     assert not [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)], source
-    assert free_names(tree) <= {"op", "sa"} | set(dir(builtins)), free_names(tree)
-    namespace: dict[str, Any] = {"op": SimpleNamespace(get_bind=lambda: connection), "sa": sa}
+    assert free_names(tree) <= {"op", "sa", "revision"} | set(dir(builtins)), free_names(tree)
+    namespace: dict[str, Any] = {"op": SimpleNamespace(get_bind=lambda: connection), "sa": sa, "revision": revision}
     exec(compile(source, "<revision>", "exec"), namespace)
     namespace["upgrade"]()

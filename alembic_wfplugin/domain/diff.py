@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from alembic_wfplugin.domain.model import (
     PRODUCT_STATUSES,
+    BlockField,
     DeclaredDomain,
     DefinedDomain,
     DefinedProduct,
@@ -48,12 +49,17 @@ COLUMN_LENGTHS = {
     "resource_types.resource_type": 510,
     "resource_types.description": 2000,
     "subscription_instance_values.value": 10000,
+    "subscription_instance_relations.domain_model_attr": 255,
 }
 # Where each kind's names and columns are stored, for that check.
 STORED_IN = {
     "resource_type": ("resource_types", ("resource_type",), {"description": "description"}),
     "product_block": ("product_blocks", ("name",), {"description": "description", "tag": "tag", "status": "status"}),
-    "block_resource_type": ("subscription_instance_values", ("", ""), {"values": "value"}),
+    "block_resource_type": ("product_block_resource_types", ("", ""), {}),
+    "instance_value": ("subscription_instance_values", ("", ""), {"values": "value"}),
+    "root_instance": ("subscription_instance_relations", ("", "domain_model_attr", ""), {}),
+    "child_instance": ("subscription_instance_relations", ("", "domain_model_attr", ""), {}),
+    "product_type": ("products", ("",), {"new": "product_type"}),
     "product": (
         "products",
         ("name",),
@@ -123,6 +129,7 @@ def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Opti
     changes += _resource_types(declared, database, options, problems)
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
+    changes += _subscription_data(declared, database, options, changes, problems)
     changes += [DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames") for kind, old, new in renames]
     problems.invalid += _unstorable_strings(changes)
     problems.raise_if_any()
@@ -259,28 +266,13 @@ def _blocks(
                 problems.blocks[name] = missing
             changes.append(DomainChange("add", "product_block", (name,), columns, f"used by {_users(name, declared)}"))
         old_resource_types = set(row.resource_types) if row else set()
-        for resource_type, spec in block.resource_types.items():
-            if resource_type in old_resource_types:
-                continue
-            values = _backfill_value(name, resource_type, spec, options, problems)
-            needs_value = spec.required and values is None
-            if needs_value and row is not None and row.instances:
-                problems.resource_types[resource_type] = _resource_type_option(
-                    resource_type, database, options, spec, f"value for {row.instances} existing {name} instances"
-                )
-            changes.append(
-                DomainChange(
-                    "add",
-                    "block_resource_type",
-                    (name, resource_type),
-                    {"values": None if values is None else list(values), "needs_value": needs_value},
-                    f"a field of block {name}"
-                    + (f"; its instances get {_shown(values)}" if values is not None else ""),
-                )
-            )
+        for resource_type in block.resource_types:
+            if resource_type not in old_resource_types:
+                reason = f"a field of block {name}"
+                changes.append(DomainChange("add", "block_resource_type", (name, resource_type), {}, reason))
         for depends_on in block.depends_on:
             if row is None or depends_on not in row.depends_on:
-                reason = f"a field of {name}"
+                reason = f"a field of block {name}"
                 changes.append(DomainChange("add", "block_relation", (name, depends_on), {}, reason))
         if row is not None:
             changes += _removed_from_block(name, block.resource_types, block.depends_on, database, problems)
@@ -293,6 +285,95 @@ def _blocks(
         changes.append(DomainChange("remove", "product_block", (name,), columns, "not in the code"))
         changes += _removed_from_block(name, {}, (), database, problems)
     return changes
+
+
+def _subscription_data(
+    declared: DeclaredDomain,
+    database: DefinedDomain,
+    options: Options,
+    changes: list[DomainChange],
+    problems: _Problems,
+) -> list[DomainChange]:
+    """What existing subscriptions need so that orchestrator-core still loads them: an instance for each
+    required block field that a product or block gains (and, in those, for their own required block
+    fields), and a value for each field new to a block or on a new instance, where one is known. The
+    revision decides at upgrade time which subscriptions and instances lack them."""
+    added: set[tuple[str, tuple[str, ...]]] = {(c.kind, c.key) for c in changes if c.action == "add"}
+    data: dict[tuple[str, tuple[str, ...]], DomainChange] = {}
+    instances_here: dict[str, int] = {}  # block -> the instances this revision creates in this database
+    pending: list[str] = []  # blocks that get new instances, whose own required fields need them too
+
+    def create(kind: str, key: tuple[str, ...], block: str, count: int, reason: str) -> None:
+        if (kind, key) not in data:
+            data[kind, key] = DomainChange("add", kind, key, {}, reason)
+            pending.append(block)
+        instances_here[block] = instances_here.get(block, 0) + count
+
+    for name, product in declared.products.items():
+        for attr, block in _required_blocks(product.block_fields):
+            if ("product_block_link", (name, block)) in added:
+                subscriptions = row.subscriptions if (row := database.products.get(name)) else 0
+                reason = f"required field {product.product_type}.{attr}: one per subscription"
+                create("root_instance", (name, attr, block), block, subscriptions, reason)
+    for name, user in declared.blocks.items():
+        for attr, block in _required_blocks(user.block_fields):
+            if ("block_relation", (name, block)) in added:
+                instances = used.instances if (used := database.blocks.get(name)) else 0
+                reason = f"required field of block {name}: {attr}; one per {name} instance"
+                create("child_instance", (name, attr, block), block, instances, reason)
+    seen: set[str] = set()
+    while pending:  # the required block fields of blocks that get new instances, recursively
+        name = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        for attr, block in _required_blocks(declared.blocks[name].block_fields):
+            reason = f"required field of block {name}: {attr}; one per new {name} instance"
+            create("child_instance", (name, attr, block), block, instances_here.get(name, 0), reason)
+    for kind, key in sorted(added):
+        if kind == "block_resource_type":
+            _instance_value(key[0], key[1], declared, database, options, problems, data, instances_here)
+    for name in sorted(seen):  # the fields of new instances: required ones need a value, others get defaults
+        for resource_type in declared.blocks[name].resource_types:
+            _instance_value(name, resource_type, declared, database, options, problems, data, instances_here)
+    return list(data.values())
+
+
+def _required_blocks(block_fields: Iterable[BlockField]) -> list[tuple[str, str]]:
+    """(attr, block) of the fields that need exactly one instance of one concrete block. An abstract
+    field (several blocks) is not filled: which block to create is the code's to say (a known limit)."""
+    return [(f.attr, f.blocks[0]) for f in block_fields if f.required and len(f.blocks) == 1]
+
+
+def _instance_value(
+    block: str,
+    resource_type: str,
+    declared: DeclaredDomain,
+    database: DefinedDomain,
+    options: Options,
+    problems: _Problems,
+    data: dict[tuple[str, tuple[str, ...]], DomainChange],
+    instances_here: Mapping[str, int],
+) -> None:
+    """The values of ``resource_type`` that the instances of ``block`` lacking one get (or, for a required
+    field without a known value, a check that none lacks one)."""
+    if ("instance_value", (block, resource_type)) in data:
+        return
+    spec = declared.blocks[block].resource_types[resource_type]
+    values = _backfill_value(block, resource_type, spec, options, problems)
+    if values is None and not spec.required:
+        return
+    row = database.blocks.get(block)
+    new_here = resource_type not in (row.resource_types if row else ())
+    lacking = (row.instances if row is not None and new_here else 0) + instances_here.get(block, 0)
+    if values is None and lacking:
+        why = f"value for {lacking} existing {block} instances"
+        problems.resource_types[resource_type] = _resource_type_option(resource_type, database, options, spec, why)
+    reason = f"a field of block {block}" + ("" if values is None else f"; instances lacking one get {_shown(values)}")
+    columns: dict[str, Value] = {"values": None if values is None else list(values), "needs_value": values is None}
+    data["instance_value", (block, resource_type)] = DomainChange(
+        "add", "instance_value", (block, resource_type), columns, reason
+    )
 
 
 def _removed_from_block(

@@ -11,15 +11,20 @@ Value = str | bool | None | list[str]
 Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores it: one row per list element
 
 # The kinds of object, in the order a revision adds them (and removes them in reverse): each kind's
-# rows refer by name only to kinds before it.
+# rows refer by name only to kinds before it. The last three are subscription data: the instances a
+# required block field needs (of a product, of a block) and the values of new fields on instances.
 KINDS = (
     "resource_type",
     "product_block",
     "block_resource_type",
     "block_relation",
     "product",
+    "product_type",
     "product_block_link",
     "fixed_input",
+    "root_instance",
+    "child_instance",
+    "instance_value",
 )
 # How people call each kind: log lines, the drift report.
 LABELS = {kind: kind.replace("_", " ") for kind in KINDS}
@@ -119,35 +124,50 @@ class DefinedDomain:
 
 @dataclass(frozen=True)
 class DomainChange:
-    """Add or remove one object. ``key`` names it (product, block, resource type, or a pair of them);
-    ``columns`` is its whole state: what an add writes, what a remove's undo writes back."""
+    """Add, remove, rename or update one object. ``key`` names it (product, block, resource type, or a
+    pair of them); ``columns`` is its whole state: what an add writes, what a remove's undo writes back.
+    An undone add (a downgrade) removes only what its upgrade recorded that it created on that database."""
 
-    action: str  # "add", "remove" or "rename" (key: old name, new name)
+    action: str  # "add", "remove", "rename" (key: old name, new name) or "update" (columns: new, was)
     kind: str  # one of KINDS
     key: tuple[str, ...]
     columns: Mapping[str, Value] = field(default_factory=dict)
     reason: str = field(default="", compare=False)
+    undoes: bool = False  # the reverse of an upgrade's change: what a downgrade runs
 
     @property
     def sort_key(self) -> tuple[int, tuple[str, ...]]:
-        """Renames first, then additions in KINDS order; removals in reverse order."""
+        """Renames first, then additions and updates in KINDS order; removals in reverse order."""
         position = KINDS.index(self.kind)
-        return ({"rename": -1, "add": position}.get(self.action, -position), self.key)
+        return ({"rename": -1, "add": position, "update": position}.get(self.action, -position), self.key)
 
     def reversed(self) -> DomainChange:
         reason = f"undoes: {self.reason}"
         if self.action == "rename":
-            return DomainChange("rename", self.kind, (self.key[1], self.key[0]), self.columns, reason)
+            return DomainChange("rename", self.kind, (self.key[1], self.key[0]), self.columns, reason, True)
+        if self.action == "update":
+            columns = {"new": self.columns["was"], "was": self.columns["new"]}
+            return DomainChange("update", self.kind, self.key, columns, reason, True)
         action = "remove" if self.action == "add" else "add"
-        return DomainChange(action, self.kind, self.key, self.columns, reason)
+        return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes)
 
     def describe(self) -> str:
         """``added product 'User internal' (User)``: a log line in alembic's style."""
-        done = {"add": "added", "remove": "removed", "rename": "renamed"}[self.action]
+        done = {"add": "added", "remove": "removed", "rename": "renamed", "update": "changed"}[self.action]
         to = "to" if self.action == "add" else "from"
         first = self.key[0]
+        if self.action == "rename" and self.kind == "fixed_input":
+            return f"{done} fixed input {self.key[1]!r} -> {self.key[2]!r} of product {first!r}"
         if self.action == "rename":
             return f"{done} {LABELS[self.kind]} {first!r} -> {self.key[1]!r}"
+        if self.kind == "product_type":
+            return f"{done} product type of product {first!r}: {self.columns['was']} -> {self.columns['new']}"
+        if self.kind == "root_instance":
+            return f"{done} an instance of block {self.key[2]!r} in each subscription of product {first!r}"
+        if self.kind == "child_instance":
+            return f"{done} an instance of block {self.key[2]!r} as {self.key[1]!r} of each {first!r} instance"
+        if self.kind == "instance_value":
+            return f"{done} values of resource type {self.key[1]!r} {to} instances of block {first!r} that lack one"
         if self.kind == "product":
             return f"{done} product {first!r} ({self.columns['product_type']})"
         if self.kind == "block_resource_type":

@@ -1,0 +1,310 @@
+"""Existing subscriptions keep working: domain-model revisions on databases whose subscriptions were
+created through orchestrator-core's own domain-model API (nested blocks, several lifecycle states, one
+terminated), judged by orchestrator-core itself after every upgrade and downgrade
+(``SubscriptionModel.from_subscription`` for every subscription, ``diff_product_in_database`` for every
+product), besides the values computed here from the example.
+
+The code changes are new model classes put in the registries for the test (``changed_models``):
+fields new to a block (typed, lists, defaults), a required root block with a required block of its
+own, a required block new to an existing block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import pytest
+import sqlalchemy as sa
+from alembic.util import CommandError
+
+from alembic_wfplugin import compat
+from tests import oracle
+from tests.domain_harness import TUTORIAL_OPTIONS, autogenerate, diffs, downgrade, upgrade
+from tests.fixture_app import domain_state
+
+SUBSCRIPTION_STATE = {
+    "instances": """
+        SELECT si.subscription_instance_id, si.subscription_id, b.name FROM subscription_instances si
+        JOIN product_blocks b USING (product_block_id) ORDER BY 1""",
+    "relations": """
+        SELECT in_use_by_id, depends_on_id, order_id, domain_model_attr FROM subscription_instance_relations
+        ORDER BY 1, 2, 3""",
+    "values": """
+        SELECT v.subscription_instance_value_id, v.subscription_instance_id, rt.resource_type, v.value
+        FROM subscription_instance_values v JOIN resource_types rt USING (resource_type_id) ORDER BY 1""",
+}
+
+
+def everything(connection: sa.Connection) -> dict[str, list[tuple[object, ...]]]:
+    """The domain rows by name and the subscription rows by id: what a downgrade must give back."""
+    state = domain_state(connection)
+    state.update(
+        {name: [tuple(row) for row in connection.execute(sa.text(q))] for name, q in SUBSCRIPTION_STATE.items()}
+    )
+    return state
+
+
+@pytest.fixture
+def in_sync(connection: sa.Connection, model_registry: MutableMapping[str, Any]) -> sa.Connection:
+    """The template database with the tutorial's workflows registered: in sync with the code, committed
+    (orchestrator-core reads it through connections of its own)."""
+    upgrade(autogenerate(connection), connection)
+    connection.commit()
+    return connection
+
+
+def create_tutorial_subscriptions(registry: MutableMapping[str, Any]) -> dict[str, UUID]:
+    """Two groups, an active and a provisioning user in the first, a terminated user in the second."""
+
+    def group(name: str, group_id: int) -> Callable[[Any], None]:
+        def fill(model: Any) -> None:
+            model.user_group.group_name, model.user_group.group_id = name, group_id
+
+        return fill
+
+    def user(group: UUID, username: str, user_id: int) -> Callable[[Any], None]:
+        def fill(model: Any) -> None:
+            model.user.group = registry["User Group"].from_subscription(group).user_group
+            model.user.username, model.user.user_id = username, user_id
+
+        return fill
+
+    staff = oracle.create_subscription("User Group", group("staff", 7))
+    guests = oracle.create_subscription("User Group", group("guests", 8))
+    return {
+        "staff": staff,
+        "guests": guests,
+        "ada": oracle.create_subscription("User internal", user(staff, "ada", 1)),
+        "eve": oracle.create_subscription("User internal", user(staff, "eve", 2), "provisioning"),
+        "bob": oracle.create_subscription("User external", user(guests, "bob", 3), "terminated"),
+    }
+
+
+@contextmanager
+def changed_models(source: str, registry: MutableMapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The code after a change: ``source`` defines model classes (with orchestrator-core's ``base``,
+    ``lifecycle`` and the tutorial's ``products`` in scope) and ``REGISTRY`` (product name -> class),
+    put into SUBSCRIPTION_MODEL_REGISTRY; every registry it touches comes back afterwards."""
+    import importlib
+
+    base = compat.domain_base()
+    lifecycle_registry = compat.lifecycle_variants()
+    saved = (dict(registry), dict(base.ProductBlockModel.registry), dict(lifecycle_registry))
+    namespace: dict[str, Any] = {
+        "base": base,
+        "lifecycle": compat._module("types").SubscriptionLifecycle,
+        "products": importlib.import_module("products"),
+        "blocks": importlib.import_module("products.product_blocks.user_group"),
+    }
+    try:
+        exec(compile(source, "<changed models>", "exec", dont_inherit=True), namespace)
+        registry.update(namespace["REGISTRY"])
+        yield namespace
+    finally:
+        registry.clear()
+        registry.update(saved[0])
+        base.ProductBlockModel.registry.clear()
+        base.ProductBlockModel.registry.update(saved[1])
+        lifecycle_registry.clear()  # type: ignore[attr-defined]
+        lifecycle_registry.update(saved[2])  # type: ignore[attr-defined]
+
+
+VARIANTS = (  # (class suffix, lifecycle, what the fields are in that variant), as the tutorial writes them
+    ("Inactive", "INITIAL", {"required_from_provisioning": "None | ", "required_when_active": "None | "}),
+    ("Provisioning", "PROVISIONING", {"required_from_provisioning": "", "required_when_active": "None | "}),
+    ("", "ACTIVE", {"required_from_provisioning": "", "required_when_active": ""}),
+)
+
+
+def model_source(template: str, registry: str) -> str:
+    """Models in the tutorial's style: each class in three lifecycle variants that all declare every field
+    (a field optional before it is required is ``None | X = None`` there)."""
+    parts = []
+    for index, (variant, lifecycle, required) in enumerate(VARIANTS):
+        if index == 0:
+            parent, product_parent = (
+                f"base.ProductBlockModel, lifecycle=[lifecycle.{lifecycle}], ",
+                "base.SubscriptionModel, is_base=True",
+            )
+        else:
+            previous = VARIANTS[index - 1][0]
+            parent = f"{{name}}{previous}, lifecycle=[lifecycle.{lifecycle}], "
+            product_parent = f"{{name}}{previous}, lifecycle=[lifecycle.{lifecycle}]"
+        code = template.replace("{variant}", variant).format(parent=parent, product_parent=product_parent, **required)
+        lines = []
+        for line in code.splitlines():
+            if line.startswith("class "):
+                name = line.split()[1].split("(")[0]
+                line = line.replace("{name}", name.removesuffix(variant) if variant else name)
+            elif "None | " in line and "=" not in line:
+                line += " = None"
+            lines.append(line)
+        parts.append("\n".join(lines))
+    return "\n".join(parts) + "\n" + registry + "\n"
+
+
+def judged(database_url: str) -> dict[UUID, Any]:
+    """Every subscription as orchestrator-core loads it; its own model-versus-database check is empty."""
+    with oracle.orchestrator_database(database_url):
+        loaded = oracle.load_all()
+        assert oracle.product_diffs() == {}
+    return loaded
+
+
+# The tutorial's User with new fields on UserBlock: a required int (no default: its value comes from the
+# option), lists with and without a default, an int with a default, an optional field.
+NEW_FIELDS = model_source(
+    """
+class UserBlock{variant}({parent}product_block_name="UserBlock"):
+    group: blocks.UserGroupBlock{variant}
+    username: {required_from_provisioning}str
+    age: int | None = None
+    user_id: {required_when_active}int
+    vlan: {required_from_provisioning}int
+    tags: list[str] = ["a", "b"]
+    ports: list[int] = []
+    mtu: int = 1500
+    note: str | None = None
+
+class User{variant}({product_parent}):
+    affiliation: products.product_types.user.Affiliation
+    user: UserBlock{variant}
+""",
+    'REGISTRY = {"User internal": User, "User external": User}',
+)
+NEW_FIELD_OPTIONS = {
+    **TUTORIAL_OPTIONS["wfplugin_resource_types"],
+    "vlan": {"description": "VLAN", "value": 4000},
+    "tags": "Tags",
+    "ports": "Ports",
+    "mtu": "MTU",
+    "note": "Note",
+}
+
+
+def test_new_fields_are_backfilled_as_orchestrator_core_stores_them(
+    in_sync: sa.Connection, database_url: str, model_registry: MutableMapping[str, Any]
+) -> None:
+    with oracle.orchestrator_database(database_url):
+        subscriptions = create_tutorial_subscriptions(model_registry)
+    before = everything(in_sync)
+    users = [subscriptions[name] for name in ("ada", "eve", "bob")]
+    with changed_models(NEW_FIELDS, model_registry):
+        with pytest.raises(CommandError, match=r"resource type 'vlan' of block 'UserBlock' \(int\)"):
+            autogenerate(in_sync, wfplugin_resource_types={**NEW_FIELD_OPTIONS, "vlan": {"value": "four thousand"}})
+        script = autogenerate(in_sync, wfplugin_resource_types=NEW_FIELD_OPTIONS)
+        upgrade(script, in_sync)
+        in_sync.commit()
+        loaded = judged(database_url)
+        for user in users:
+            block = loaded[user].user
+            assert (block.vlan, sorted(block.tags), block.ports, block.mtu, block.note) == (
+                4000,
+                ["a", "b"],
+                [],
+                1500,
+                None,
+            )
+        # one row per list element, none for an empty list; str() of ints, as save() writes them
+        rows = [
+            (rt, value) for _, _, rt, value in everything(in_sync)["values"] if rt in ("vlan", "tags", "ports", "mtu")
+        ]
+        assert sorted(rows) == sorted([("mtu", "1500"), ("tags", "a"), ("tags", "b"), ("vlan", "4000")] * 3)
+        assert diffs(autogenerate(in_sync, wfplugin_resource_types=NEW_FIELD_OPTIONS)) == []
+        downgrade(script, in_sync)
+        in_sync.commit()
+    assert everything(in_sync) == before
+    assert set(judged(database_url)) == set(subscriptions.values())
+
+
+# "User internal" and "User external" gain a required root block Profile (a new block with a required
+# field, a field with a default, and a required block Settings of its own); UserGroupBlock gains a
+# required block Owner. Instances exist of neither.
+NEW_BLOCKS = model_source(
+    """
+class SettingsBlock{variant}({parent}product_block_name="SettingsBlock"):
+    level: {required_when_active}int
+
+class ProfileBlock{variant}({parent}product_block_name="ProfileBlock"):
+    theme: {required_when_active}str
+    size: int = 3
+    settings: SettingsBlock{variant}
+
+class OwnerBlock{variant}({parent}product_block_name="OwnerBlock"):
+    owner_name: {required_when_active}str
+
+class UserGroupBlock{variant}({parent}product_block_name="UserGroupBlock"):
+    group_name: {required_from_provisioning}str
+    group_id: {required_when_active}int
+    owner: OwnerBlock{variant}
+
+class UserBlock{variant}({parent}product_block_name="UserBlock"):
+    group: UserGroupBlock{variant}
+    username: {required_from_provisioning}str
+    age: int | None = None
+    user_id: {required_when_active}int
+
+class User{variant}({product_parent}):
+    affiliation: products.product_types.user.Affiliation
+    user: UserBlock{variant}
+    profile: ProfileBlock{variant}
+
+class UserGroup{variant}({product_parent}):
+    user_group: UserGroupBlock{variant}
+""",
+    'REGISTRY = {"User internal": User, "User external": User, "User Group": UserGroup}',
+)
+NEW_BLOCK_OPTIONS = {
+    "wfplugin_product_blocks": {
+        **TUTORIAL_OPTIONS["wfplugin_product_blocks"],
+        "ProfileBlock": {"description": "Profile", "tag": "PROFILE"},
+        "SettingsBlock": {"description": "Settings", "tag": "SETTINGS"},
+        "OwnerBlock": {"description": "Owner", "tag": "OWNER"},
+    },
+    "wfplugin_resource_types": {
+        **TUTORIAL_OPTIONS["wfplugin_resource_types"],
+        "theme": {"description": "Theme", "value": "dark"},
+        "size": "Size",
+        "level": {"description": "Level", "value": 1},
+        "owner_name": {"description": "Owner", "value": "root"},
+    },
+}
+
+
+def test_required_blocks_get_an_instance_per_subscription_and_instance(
+    in_sync: sa.Connection, database_url: str, model_registry: MutableMapping[str, Any]
+) -> None:
+    with oracle.orchestrator_database(database_url):
+        subscriptions = create_tutorial_subscriptions(model_registry)
+    before = everything(in_sync)
+    with changed_models(NEW_BLOCKS, model_registry):
+        with pytest.raises(CommandError) as error:  # with subscriptions here, every value must be known
+            autogenerate(
+                in_sync, **{**NEW_BLOCK_OPTIONS, "wfplugin_resource_types": TUTORIAL_OPTIONS["wfplugin_resource_types"]}
+            )
+        assert '"theme": {"description": "...", "value": "..."},' in str(error.value)
+        script = autogenerate(in_sync, **NEW_BLOCK_OPTIONS)
+        upgrade(script, in_sync)
+        in_sync.commit()
+        loaded = judged(database_url)
+        for name in ("ada", "eve", "bob"):
+            profile = loaded[subscriptions[name]].profile
+            assert (profile.theme, profile.size, profile.settings.level) == ("dark", 3, 1)
+            # the user's group is still the group subscription's block, now with its owner
+            assert loaded[subscriptions[name]].user.group.owner.owner_name == "root"
+        for name in ("staff", "guests"):
+            owner = loaded[subscriptions[name]].user_group.owner
+            assert (owner.owner_name, owner.owner_subscription_id) == ("root", subscriptions[name])
+        after = everything(in_sync)
+        # one Profile and one Settings per User subscription, one Owner per group instance: nothing more
+        created = [row for row in after["instances"] if row not in before["instances"]]
+        assert sorted(block for _, _, block in created) == sorted(
+            ["OwnerBlock"] * 2 + ["ProfileBlock", "SettingsBlock"] * 3
+        )
+        assert diffs(autogenerate(in_sync, **NEW_BLOCK_OPTIONS)) == []
+        downgrade(script, in_sync)
+        in_sync.commit()
+    assert everything(in_sync) == before
+    assert set(judged(database_url)) == set(subscriptions.values())
