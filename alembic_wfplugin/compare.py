@@ -140,7 +140,7 @@ def _changes(
         return changes, None
     declared = declared_workflows(registry, from_source=from_source, cache=cache)
     snapshot = reading.result()
-    domain = diff_domain(declared_domain(), defined_domain(connection), options)
+    domain = diff_domain(declared_domain(), defined_domain(connection), options, compat.skipped_products())
     for unknown in domain.unknown:
         log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
     database = parse_snapshot(snapshot)

@@ -99,3 +99,9 @@ def lifecycle_variants() -> Mapping[tuple[Any, Any], Any]:
 def is_list_type(annotation: Any) -> bool:
     """orchestrator-core's own test for a field stored as one row per element (``types.is_list_type``)."""
     return bool(_module("types").is_list_type(annotation))
+
+
+def skipped_products() -> tuple[str, ...]:
+    """orchestrator-core's ``SKIP_MODEL_FOR_MIGRATION_DB_DIFF`` setting: products its wizard leaves alone."""
+    settings = _module("settings").app_settings
+    return tuple(getattr(settings, "SKIP_MODEL_FOR_MIGRATION_DB_DIFF", None) or ())

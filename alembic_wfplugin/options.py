@@ -120,10 +120,19 @@ class Options:
     default. Default: ``{}``."""
 
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """``wfplugin_renames``: ``{"products" | "product_blocks" | "resource_types": {old name: new name}}``.
-    Where the database has the old name and not the new one, the revision renames the row (keeping its id,
-    subscriptions, instances and values) instead of removing one object and adding another. Renames are
+    """``wfplugin_renames``: ``{"products" | "product_blocks" | "resource_types" | "fixed_inputs": {old name:
+    new name}}``. Where the database has the old name and not the new one, the revision renames the row
+    (keeping its id, subscriptions, instances and values) instead of removing one object and adding
+    another. A fixed input is renamed on every product whose type declares the new name and not the old.
+    A resource type is renamed on every block whose code declares the new name and not the old (in place
+    where that is every block that has it; otherwise those blocks' values move to the new resource type
+    and the others keep the old one); ``"Block.old": "new"`` renames it on that block only. Renames are
     never guessed. Default: ``{}``."""
+
+    discard_values: tuple[str, ...] = ()
+    """``wfplugin_discard_values``: ``["Block.resource_type", ...]`` (the block's ``product_block_name``, a
+    dot, the field): where the code no longer declares the field, the upgrade deletes its values on that
+    block's instances instead of stopping; a downgrade does not bring them back. Default: ``()``."""
 
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
@@ -234,7 +243,7 @@ def _per_name(value: Any, option: str, parse: Callable[[Any, str], Any]) -> dict
 
 
 def _renames(value: Any, option: str) -> dict[str, dict[str, str]]:
-    kinds = ("products", "product_blocks", "resource_types")
+    kinds = ("products", "product_blocks", "resource_types", "fixed_inputs")
     parsed = {}
     for kind, renamed in _mapping(value, option).items():
         if kind not in kinds:
@@ -273,6 +282,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "allow_removing_all": _bool,
     "domain_models": _bool,
     "renames": _renames,
+    "discard_values": _strings,
     "products": lambda value, option: _per_name(
         value,
         option,

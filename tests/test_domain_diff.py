@@ -127,6 +127,8 @@ def test_a_new_block_and_resource_type_need_their_values() -> None:
         ("product_block_link", ("lag", "LagBlock")),
         ("product_block_link", ("port 10G", "PortBlock")),
         ("fixed_input", ("port 10G", "speed")),
+        # a required field without a value: where LagBlock has instances (another database), the upgrade stops
+        ("instance_value", ("LagBlock", "members")),
     ]
 
 
@@ -150,20 +152,20 @@ def test_a_required_resource_type_new_to_a_block_with_instances_needs_a_value() 
     assert '"vlan": {"description": "...", "value": "..."},  # value for 3 existing PortBlock instances' in option_text
     compile(f"dict(\n{option_text}\n)", "env.py", "eval")  # pasted into context.configure(...), it is Python
     diff = diff_domain(code, database, options(resource_types={"vlan": {"description": "VLAN", "value": "1"}}))
-    (link,) = [c for c in diff.additions if c.kind == "block_resource_type"]
-    assert dict(link.columns) == {"values": ["1"], "needs_value": False}
+    (value,) = [c for c in diff.additions if c.kind == "instance_value"]
+    assert dict(value.columns) == {"values": ["1"], "needs_value": False}
     # without instances here, the revision carries the check for databases that have some
     empty = DefinedDomain(
         database.products,
         {"PortBlock": DefinedBlock("PortBlock", "P", "PB", "active", ("mtu",), (), instances=0)},
         DATABASE.resource_types,
     )
-    (link,) = [
+    (value,) = [
         c
         for c in diff_domain(code, empty, options(resource_types={"vlan": "VLAN"})).additions
-        if c.kind == "block_resource_type"
+        if c.kind == "instance_value"
     ]
-    assert dict(link.columns) == {"values": None, "needs_value": True}
+    assert dict(value.columns) == {"values": None, "needs_value": True}
 
 
 def test_removals_in_use_stop_with_counts_and_unused_ones_carry_their_old_state() -> None:
@@ -329,7 +331,7 @@ def with_port_fields(instances: int, **annotations: Any) -> tuple[DeclaredDomain
 def backfill(code: DeclaredDomain, database: DefinedDomain, **given: Any) -> dict[str, Any]:
     """resource type -> the rows existing PortBlock instances get."""
     diff = diff_domain(code, database, options(resource_types=given))
-    return {c.key[1]: c.columns["values"] for c in diff.additions if c.kind == "block_resource_type"}
+    return {c.key[1]: c.columns["values"] for c in diff.additions if c.kind == "instance_value"}
 
 
 def test_a_backfill_value_the_field_type_refuses_stops_autogenerate() -> None:

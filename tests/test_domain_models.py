@@ -81,8 +81,10 @@ def test_drift_report_and_alembic_check_cover_domain_models(app: FixtureApp) -> 
 
     report = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
     assert report.returncode == 1, report.stdout + report.stderr
-    # 5 resource types, 2 blocks, their 5 resource types and 1 relation, 3 products, 3 root blocks, 2 fixed inputs
-    assert "Domain model drift: 21 changes" in report.stdout
+    # 5 resource types, 2 blocks, their 5 resource types and 1 relation, 3 products, 3 root blocks, 2 fixed inputs;
+    # for databases with subscriptions: an instance of each required root block (3) and of UserBlock.group (1),
+    # and a check that no instance lacks a value for the 4 required fields
+    assert "Domain model drift: 29 changes" in report.stdout
     lines = report.stdout.splitlines()
     assert "  added product 'User internal' (User)  (in SUBSCRIPTION_MODEL_REGISTRY)" in lines
     assert "  added resource type 'user_id' to product block 'UserBlock'  (a field of block UserBlock)" in lines

@@ -119,7 +119,16 @@ class _Problems:
             raise WorkflowPluginError("\n\n".join(parts))
 
 
-def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> DomainDiff:
+def diff_domain(
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, skipped: Iterable[str] = ()
+) -> DomainDiff:
+    """``skipped``: product names left alone (orchestrator-core's ``SKIP_MODEL_FOR_MIGRATION_DB_DIFF``)."""
+    skipped = set(skipped)
+    kept = {name: row for name, row in database.products.items() if name in skipped}
+    declared = DeclaredDomain({n: p for n, p in declared.products.items() if n not in skipped}, declared.blocks)
+    database = DefinedDomain(
+        {n: row for n, row in database.products.items() if n not in skipped}, database.blocks, database.resource_types
+    )
     renames = _renames(declared, database, options)
     database = _renamed(database, renames)
     _guard_mass_removal(declared, database, options)
@@ -130,62 +139,109 @@ def diff_domain(declared: DeclaredDomain, database: DefinedDomain, options: Opti
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
     changes += _subscription_data(declared, database, options, changes, problems)
-    changes += [DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames") for kind, old, new in renames]
+    changes += renames
     problems.invalid += _unstorable_strings(changes)
     problems.raise_if_any()
     additions = sorted((c for c in changes if c.action != "remove"), key=lambda c: c.sort_key)
     removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
-    products = _products_after(database, additions, removals)
-    renamed_products = {old: new for kind, old, new in renames if kind == "product"}
+    products = _products_after(DefinedDomain({**database.products, **kept}, {}, {}), additions, removals)
+    renamed_products = {c.key[0]: c.key[1] for c in renames if c.kind == "product"}
     return DomainDiff(tuple(additions), tuple(removals), products, tuple(problems.unknown), renamed_products)
 
 
-RENAMED_KINDS = {"products": "product", "product_blocks": "product_block", "resource_types": "resource_type"}
+def _renames(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[DomainChange]:
+    """The ``wfplugin_renames`` entries this database still needs: where the old name is here and the new
+    one is not (an entry already applied, or for objects this database never had, is nothing to do).
+    Never guessed: a rename the option does not state is a removal plus an addition. Products and blocks
+    are renamed first; fixed inputs and resource types are then looked up under their new names."""
+    problems: list[str] = []
+    renames: list[DomainChange] = []
 
+    def where(option: str, old: str) -> str:
+        return f"{PREFIX}renames[{option!r}][{old!r}]"
 
-def _renames(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[tuple[str, str, str]]:
-    """(kind, old, new) for each ``wfplugin_renames`` entry this database still needs: its old name is
-    here and its new one is not (an entry already applied, or for objects this database never had, is
-    nothing to do). Never guessed: a rename the option does not state is a removal plus an addition."""
-    renames = []
-    problems = []
-    for option_key, renamed in sorted(options.renames.items()):
-        kind = RENAMED_KINDS[option_key]
-        present: Mapping[str, object] = {
-            "product": database.products,
-            "product_block": database.blocks,
-            "resource_type": database.resource_types,
-        }[kind]
-        declared_names = {
-            "product": set(declared.products),
-            "product_block": set(declared.blocks),
-            "resource_type": {name for block in declared.blocks.values() for name in block.resource_types},
-        }[kind]
-        for old, new in sorted(renamed.items()):
-            where = f"{PREFIX}renames[{option_key!r}][{old!r}]"
+    for option, kind, present, declared_names in (
+        ("products", "product", database.products, set(declared.products)),
+        ("product_blocks", "product_block", database.blocks, set(declared.blocks)),
+    ):
+        for old, new in sorted(options.renames.get(option, {}).items()):
             if new not in declared_names:
-                problems.append(f"{where}: the code declares no {kind.replace('_', ' ')} {new!r}")
+                problems.append(f"{where(option, old)}: the code declares no {kind.replace('_', ' ')} {new!r}")
             elif old in present and new in present:
-                problems.append(f"{where}: the database has both {old!r} and {new!r}; merge them by hand first")
+                problems.append(f"{where(option, old)}: the database has both {old!r} and {new!r}; merge them by hand")
             elif old in present:
-                renames.append((kind, old, new))
+                renames.append(DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames[{option!r}]"))
+    database = _renamed(database, renames)
+    for old, new in sorted(options.renames.get("fixed_inputs", {}).items()):
+        if not any(new in product.fixed_inputs for product in declared.products.values()):
+            problems.append(f"{where('fixed_inputs', old)}: no product type in the code has a fixed input {new!r}")
+        for name, row in database.products.items():
+            code = declared.products.get(name)
+            if code and new in code.fixed_inputs and old not in code.fixed_inputs and old in row.fixed_inputs:
+                if new in row.fixed_inputs:
+                    problems.append(f"{where('fixed_inputs', old)}: product {name!r} has both; merge them by hand")
+                else:
+                    reason = f"{PREFIX}renames['fixed_inputs']; its value kept"
+                    renames.append(DomainChange("rename", "fixed_input", (name, old, new), {}, reason))
+    renames += _resource_type_renames(declared, database, options, problems)
     if problems:
         raise WorkflowPluginError("Invalid wfplugin_renames:\n  - " + "\n  - ".join(problems))
     return renames
 
 
-def _renamed(database: DefinedDomain, renames: list[tuple[str, str, str]]) -> DefinedDomain:
+def _resource_type_renames(
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: list[str]
+) -> list[DomainChange]:
+    """``"old": "new"`` renames the resource type row in place where every block that has it moves to the
+    new name (and the new one does not exist yet); otherwise, and for ``"Block.old": "new"``, the values of
+    each such block move to the new resource type and the other blocks keep the old one. A block moves
+    where it has the old name here and its code declares the new name and not the old."""
+    changes = []
+    given = sorted(options.renames.get("resource_types", {}).items())
+    declared_names = {name for block in declared.blocks.values() for name in block.resource_types}
+    for key, new in given:
+        block_name, _, old = key.rpartition(".")
+        where = f"{PREFIX}renames['resource_types'][{key!r}]"
+        if new not in declared_names:
+            problems.append(f"{where}: the code declares no resource type {new!r}")
+            continue
+        if block_name and block_name not in declared.blocks:
+            problems.append(
+                f"{where}: the code declares no product block {block_name!r}{did_you_mean(block_name, declared.blocks)}"
+            )
+            continue
+        moving = []
+        for name, row in sorted(database.blocks.items()):
+            code = declared.blocks.get(name)
+            if block_name not in ("", name) or code is None or old not in row.resource_types:
+                continue
+            if new in code.resource_types and old not in code.resource_types:
+                if new in row.resource_types:
+                    problems.append(f"{where}: block {name!r} has both {old!r} and {new!r}; merge them by hand")
+                else:
+                    moving.append(name)
+        users = {name for name, row in database.blocks.items() if old in row.resource_types}
+        reason = f"{PREFIX}renames['resource_types']; values kept"
+        if not block_name and moving and set(moving) == users and new not in database.resource_types:
+            changes.append(DomainChange("rename", "resource_type", (old, new), {}, reason))
+        changes += [DomainChange("rename", "block_resource_type", (name, old, new), {}, reason) for name in moving]
+    return changes
+
+
+def _renamed(database: DefinedDomain, renames: list[DomainChange]) -> DefinedDomain:
     """The database's snapshot as it is once the renames have run."""
-    names = {kind: {old: new for k, old, new in renames if k == kind} for kind in RENAMED_KINDS.values()}
     if not renames:
         return database
-    blocks, resource_types = names["product_block"], names["resource_type"]
+    names = {kind: {c.key[0]: c.key[1] for c in renames if c.kind == kind} for kind in ("product", "product_block")}
+    blocks, in_place = names["product_block"], {c.key[0]: c.key[1] for c in renames if c.kind == "resource_type"}
+    moved = {(c.key[0], c.key[1]): c.key[2] for c in renames if c.kind == "block_resource_type"}
+    fixed = {(c.key[0], c.key[1]): c.key[2] for c in renames if c.kind == "fixed_input"}
 
     def block(name: str) -> str:
         return blocks.get(name, name)
 
-    def resource_type(name: str) -> str:
-        return resource_types.get(name, name)
+    def resource_type(owner: str, name: str) -> str:
+        return moved.get((owner, name)) or in_place.get(name, name)
 
     products = {
         names["product"].get(name, name): dataclasses.replace(
@@ -193,22 +249,25 @@ def _renamed(database: DefinedDomain, renames: list[tuple[str, str, str]]) -> De
             name=names["product"].get(name, name),
             blocks=tuple(sorted(map(block, row.blocks))),
             block_instances={block(b): n for b, n in row.block_instances.items()},
+            fixed_inputs={
+                fixed.get((names["product"].get(name, name), fi), fi): value for fi, value in row.fixed_inputs.items()
+            },
         )
         for name, row in database.products.items()
     }
-    defined_blocks = {
-        block(name): dataclasses.replace(
+    defined_blocks = {}
+    for name, row in database.blocks.items():
+        new_name = block(name)
+        defined_blocks[new_name] = dataclasses.replace(
             row,
-            name=block(name),
-            resource_types=tuple(sorted(map(resource_type, row.resource_types))),
+            name=new_name,
+            resource_types=tuple(sorted(resource_type(new_name, rt) for rt in row.resource_types)),
             depends_on=tuple(sorted(map(block, row.depends_on))),
-            values={resource_type(rt): n for rt, n in row.values.items()},
+            values={resource_type(new_name, rt): n for rt, n in row.values.items()},
             relations={block(b): n for b, n in row.relations.items()},
         )
-        for name, row in database.blocks.items()
-    }
     defined_resource_types = {
-        resource_type(name): dataclasses.replace(row, name=resource_type(name))
+        in_place.get(name, name): dataclasses.replace(row, name=in_place.get(name, name))
         for name, row in database.resource_types.items()
     }
     return DefinedDomain(
@@ -275,7 +334,9 @@ def _blocks(
                 reason = f"a field of block {name}"
                 changes.append(DomainChange("add", "block_relation", (name, depends_on), {}, reason))
         if row is not None:
-            changes += _removed_from_block(name, block.resource_types, block.depends_on, database, problems)
+            changes += _removed_from_block(
+                name, block.resource_types, block.depends_on, database, problems, options.discard_values
+            )
     for name, row in sorted(database.blocks.items()):
         if name in declared.blocks:
             continue
@@ -377,24 +438,29 @@ def _instance_value(
 
 
 def _removed_from_block(
-    name: str, resource_types: Iterable[str], depends_on: Iterable[str], database: DefinedDomain, problems: _Problems
+    name: str,
+    resource_types: Iterable[str],
+    depends_on: Iterable[str],
+    database: DefinedDomain,
+    problems: _Problems,
+    discarded: Iterable[str] = (),
 ) -> list[DomainChange]:
     """The resource types and relations of a database block that the code no longer gives it."""
     row = database.blocks[name]
     changes = []
     for resource_type in sorted(set(row.resource_types) - set(resource_types)):
-        if row.values.get(resource_type):
+        discard = f"{name}.{resource_type}" in discarded
+        values = row.values.get(resource_type, 0)
+        if values and not discard:
             problems.in_use.append(
-                f"resource type {resource_type!r} of product block {name!r}: {row.values[resource_type]} values"
+                f"resource type {resource_type!r} of product block {name!r}: {values} values (to delete them "
+                f"deliberately: {PREFIX}discard_values=[{_quoted(f'{name}.{resource_type}')}])"
             )
+        reason = "not a field of the block in the code"
+        if discard:
+            reason += f"; {PREFIX}discard_values: its values are deleted and a downgrade does not bring them back"
         changes.append(
-            DomainChange(
-                "remove",
-                "block_resource_type",
-                (name, resource_type),
-                {"values": None, "needs_value": False},
-                "not a field of the block in the code",
-            )
+            DomainChange("remove", "block_resource_type", (name, resource_type), {"discard": discard}, reason)
         )
     for used in sorted(set(row.depends_on) - set(depends_on)):
         if row.relations.get(used):
@@ -424,6 +490,10 @@ def _products(
             if missing:
                 problems.products.setdefault(name, {}).update(missing)
             changes.append(DomainChange("add", "product", (name,), columns, "in SUBSCRIPTION_MODEL_REGISTRY"))
+        if row is not None and row.product_type != product.product_type:
+            reason = "its SUBSCRIPTION_MODEL_REGISTRY class was renamed; workflow links kept"
+            columns = {"new": product.product_type, "was": row.product_type}
+            changes.append(DomainChange("update", "product_type", (name,), columns, reason))
         for block in product.blocks:
             if row is None or block not in row.blocks:
                 reason = f"a field of {product.product_type}"
@@ -599,6 +669,8 @@ def _products_after(
         if change.kind == "product":
             del products[change.key[0]]
     for change in additions:
+        if change.kind == "product_type":
+            products[change.key[0]] = Product(change.key[0], str(change.columns["new"]), products[change.key[0]].tag)
         if change.kind == "product" and change.action == "add":
             products[change.key[0]] = Product(
                 change.key[0], str(change.columns["product_type"]), str(change.columns["tag"])
@@ -627,10 +699,14 @@ def _unknown_names(declared: DeclaredDomain, database: DefinedDomain, options: O
     object that a revision removed (so not an error by itself)."""
     unknown = []
     resource_types = {name for block in declared.blocks.values() for name in block.resource_types}
+    # "Block.field": a field of a block, in the code or in the database
+    fields = {f"{block.name}.{name}" for block in declared.blocks.values() for name in block.resource_types}
+    fields |= {f"{block.name}.{name}" for block in database.blocks.values() for name in block.resource_types}
     for option, names, known in (
         ("products", options.products, {*declared.products, *database.products}),
         ("product_blocks", options.product_blocks, {*declared.blocks, *database.blocks}),
-        ("resource_types", options.resource_types, {*resource_types, *database.resource_types}),
+        ("resource_types", options.resource_types, {*resource_types, *database.resource_types, *fields}),
+        ("discard_values", options.discard_values, fields),
     ):
         for name in sorted(set(names) - known):
             unknown.append(f"{PREFIX}{option}[{name!r}]{did_you_mean(name, known)}")

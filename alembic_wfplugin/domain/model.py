@@ -139,15 +139,18 @@ class DomainChange:
     def sort_key(self) -> tuple[int, tuple[str, ...]]:
         """Renames first, then additions and updates in KINDS order; removals in reverse order."""
         position = KINDS.index(self.kind)
-        return ({"rename": -1, "add": position, "update": position}.get(self.action, -position), self.key)
+        if self.action == "rename" and self.kind != "block_resource_type":
+            return (position - len(KINDS), self.key)  # before everything: what follows uses the new names
+        return ({"rename": position, "add": position, "update": position}.get(self.action, -position), self.key)
 
     def reversed(self) -> DomainChange:
         reason = f"undoes: {self.reason}"
         if self.action == "rename":
-            return DomainChange("rename", self.kind, (self.key[1], self.key[0]), self.columns, reason, True)
+            key = (*self.key[:-2], self.key[-1], self.key[-2])  # (..., old, new) -> (..., new, old)
+            return DomainChange("rename", self.kind, key, self.columns, reason, not self.undoes)
         if self.action == "update":
             columns = {"new": self.columns["was"], "was": self.columns["new"]}
-            return DomainChange("update", self.kind, self.key, columns, reason, True)
+            return DomainChange("update", self.kind, self.key, columns, reason, not self.undoes)
         action = "remove" if self.action == "add" else "add"
         return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes)
 
@@ -158,6 +161,8 @@ class DomainChange:
         first = self.key[0]
         if self.action == "rename" and self.kind == "fixed_input":
             return f"{done} fixed input {self.key[1]!r} -> {self.key[2]!r} of product {first!r}"
+        if self.action == "rename" and self.kind == "block_resource_type":
+            return f"{done} resource type {self.key[1]!r} -> {self.key[2]!r} of product block {first!r}"
         if self.action == "rename":
             return f"{done} {LABELS[self.kind]} {first!r} -> {self.key[1]!r}"
         if self.kind == "product_type":

@@ -122,7 +122,7 @@ KINDS: dict[str, Kind] = {
     ),
     "block_resource_type": Kind(
         ("block", "resource_type"),
-        (),
+        ("discard",),
         "product_block_resource_types",
         _object(
             "INSERT INTO product_block_resource_types (product_block_id, resource_type_id)\n"
@@ -309,13 +309,21 @@ UNDO_HEADER = (
     "# {label}s the upgrade created on this database (recorded in wfplugin.created_rows): each is deleted\n"
     "# if nothing uses it; one that existed before the upgrade is kept."
 )
+DISCARD_NOTE = (
+    '# Where "discard" is set (wfplugin_discard_values), the values go too; a downgrade does not bring them back.'
+)
+DISCARD_VALUES = (
+    "DELETE FROM subscription_instance_values AS v\nUSING subscription_instances AS si\n"
+    "WHERE v.subscription_instance_id = si.subscription_instance_id\n"
+    f"AND si.product_block_id = {BLOCK_ID}\nAND v.resource_type_id = {RESOURCE_TYPE_ID}"
+)
 FORGET_HEADER = "# What this revision recorded that its upgrade created here, now undone."
 
 
 def entry_source(change: DomainChange) -> str:
     kind = KINDS[change.kind]
     params: Params = dict(zip(kind.keys, change.key, strict=True))
-    params.update({column: change.columns.get(column) for column in kind.columns})
+    params.update({column: change.columns[column] for column in kind.columns if column in change.columns})
     return dict_literal(params)
 
 
@@ -329,7 +337,37 @@ RENAMES = {
 }
 
 
+# A resource type renamed on one block: the block is linked to the new one, its instances' values move to
+# it, and the old link goes (other blocks keep the old resource type). Where the block lacks the old one
+# (moved already, or never there), nothing happens.
+OLD_RESOURCE_TYPE_ID = "(SELECT resource_type_id FROM resource_types WHERE resource_type = :old)"
+NEW_RESOURCE_TYPE_ID = "(SELECT resource_type_id FROM resource_types WHERE resource_type = :new)"
+MOVE_RESOURCE_TYPE = (
+    "INSERT INTO product_block_resource_types (product_block_id, resource_type_id)\n"
+    f"SELECT {BLOCK_ID},\n{NEW_RESOURCE_TYPE_ID}\n"
+    "WHERE EXISTS (SELECT 1 FROM product_block_resource_types\n"
+    f"WHERE product_block_id = {BLOCK_ID}\nAND resource_type_id = {OLD_RESOURCE_TYPE_ID})\n"
+    "ON CONFLICT DO NOTHING",
+    f"UPDATE subscription_instance_values AS v SET resource_type_id = {NEW_RESOURCE_TYPE_ID}\n"
+    "FROM subscription_instances AS si\nWHERE si.subscription_instance_id = v.subscription_instance_id\n"
+    f"AND si.product_block_id = {BLOCK_ID}\nAND v.resource_type_id = {OLD_RESOURCE_TYPE_ID}",
+    f"DELETE FROM product_block_resource_types\nWHERE product_block_id = {BLOCK_ID}\n"
+    f"AND resource_type_id = {OLD_RESOURCE_TYPE_ID}",
+)
+
+
+def render_moves(changes: list[DomainChange]) -> list[str]:
+    entries = [
+        (change.reason, dict_literal(dict(zip(("block", "old", "new"), change.key, strict=True)))) for change in changes
+    ]
+    header = ["# Resource types renamed on one product block (wfplugin_renames), by name: the values move along."]
+    loop = [execute_source(statement, "entry") for statement in MOVE_RESOURCE_TYPE]
+    return block_source("renamed_block_resource_types", header, entries, loop, "entry")
+
+
 def render_renames(kind_name: str, changes: list[DomainChange]) -> list[str]:
+    if kind_name == "block_resource_type":
+        return render_moves(changes)
     table, column, scope = RENAMES[kind_name]
     within = f" AND {scope}" if scope else ""
     statement = (
@@ -391,7 +429,14 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange], und
     header = [(UNDO_HEADER if undoes else REMOVE_HEADER).format(label=capitalized)]
     loop = [execute_source(kind.remove, item)]
     if kind.users is not None:
-        loop.insert(0, _stop_if_used(kind.users, None, _in_use_message(label, kind, undoes)))
+        discarding = kind_name == "block_resource_type" and any(c.columns.get("discard") for c in changes)
+        condition = 'not entry["discard"]' if discarding else None
+        loop.insert(0, _stop_if_used(kind.users, condition, _in_use_message(label, kind, undoes)))
+        if discarding:
+            header.append(DISCARD_NOTE)
+            loop.insert(
+                1, f'if entry["discard"]:\n{INDENT}' + execute_source(DISCARD_VALUES, item).replace("\n", "\n" + INDENT)
+            )
     if undoes:  # only what its upgrade created here
         created = "created = " + execute_source(WAS_CREATED.format(table=kind.table, key=kind.key), WITH_REVISION)
         loop = [created + ".scalar_one()", "if created:\n" + INDENT + ("\n".join(loop)).replace("\n", "\n" + INDENT)]
