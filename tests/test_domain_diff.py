@@ -413,3 +413,146 @@ def test_a_product_in_use_is_counted_per_lifecycle_state() -> None:
     message = str(error.value)
     assert "product 'port old': 3 subscriptions (2 active, 1 terminated)" in message
     assert "terminated subscriptions count too" in message and "terminate and archive" not in message
+
+
+def test_a_fixed_input_renamed_through_the_option_keeps_its_value() -> None:
+    database = DefinedDomain(
+        {"port 1G": defined_port("port 1G", "1000", subscriptions=2)}, DATABASE.blocks, DATABASE.resource_types
+    )
+    bandwidth = Field("bandwidth", required=True)
+    code = DeclaredDomain(
+        {"port 1G": DeclaredProduct("port 1G", "Port", {"bandwidth": bandwidth}, ("PortBlock",))}, CODE.blocks
+    )
+    with pytest.raises(WorkflowPluginError):  # without the option: a new required fixed input without a value
+        diff_domain(code, database, options())
+    diff = diff_domain(code, database, options(renames={"fixed_inputs": {"speed": "bandwidth"}}))
+    assert [(c.action, c.kind, c.key) for c in diff.additions + diff.removals] == [
+        ("rename", "fixed_input", ("port 1G", "speed", "bandwidth"))
+    ]
+    with pytest.raises(WorkflowPluginError, match="no product type in the code has a fixed input 'bandwith'"):
+        diff_domain(code, database, options(renames={"fixed_inputs": {"speed": "bandwith"}}))
+
+
+def two_blocks_sharing_mtu(code_fields: dict[str, set[str]], values: int = 4) -> tuple[DeclaredDomain, DefinedDomain]:
+    """PortBlock and LagBlock both have "mtu" here (with values); the code gives each ``code_fields``."""
+    blocks = {
+        name: DeclaredBlock(name, {f: Field(f, required=False) for f in sorted(fields)}, ())
+        for name, fields in code_fields.items()
+    }
+    products = {
+        f"{name} product": DeclaredProduct(f"{name} product", name, {}, (name,)) for name in sorted(code_fields)
+    }
+    rows = {
+        name: DefinedBlock(name, "B", "B", "active", ("mtu",), (), instances=2, values={"mtu": values})
+        for name in code_fields
+    }
+    defined_products = {
+        name: DefinedProduct(name, product.product_type, "P", "P", "active", {}, product.blocks, 1)
+        for name, product in products.items()
+    }
+    resource_types = {"mtu": DefinedResourceType("mtu", "MTU", values=2 * values)}
+    return DeclaredDomain(products, blocks), DefinedDomain(defined_products, rows, resource_types)
+
+
+def applied(database: DefinedDomain, changes: tuple[Any, ...]) -> DefinedDomain:
+    """The snapshot after resource type renames and additions (what the next autogenerate reads)."""
+    blocks = dict(database.blocks)
+    resource_types = dict(database.resource_types)
+    for change in changes:
+        if change.kind == "resource_type" and change.action == "add":
+            resource_types[change.key[0]] = DefinedResourceType(change.key[0], "d", 0)
+        if change.kind == "resource_type" and change.action == "rename":
+            resource_types[change.key[1]] = dataclasses.replace(resource_types.pop(change.key[0]), name=change.key[1])
+            for name, row in blocks.items():
+                moved = tuple(sorted(change.key[1] if rt == change.key[0] else rt for rt in row.resource_types))
+                blocks[name] = dataclasses.replace(row, resource_types=moved, values={rt: 4 for rt in moved})
+        if change.kind == "block_resource_type" and change.action == "rename":
+            row = blocks[change.key[0]]
+            moved = tuple(sorted(change.key[2] if rt == change.key[1] else rt for rt in row.resource_types))
+            blocks[change.key[0]] = dataclasses.replace(row, resource_types=moved, values={rt: 4 for rt in moved})
+    return DefinedDomain(database.products, blocks, resource_types)
+
+
+@pytest.mark.parametrize(
+    ("code_fields", "renames", "expected"),
+    [
+        # every block that has it moves: renamed in place (the row keeps its id), and on each block
+        (
+            {"PortBlock": {"mtu_size"}, "LagBlock": {"mtu_size"}},
+            {"mtu": "mtu_size"},
+            [
+                ("resource_type", ("mtu", "mtu_size")),
+                ("block_resource_type", ("LagBlock", "mtu", "mtu_size")),
+                ("block_resource_type", ("PortBlock", "mtu", "mtu_size")),
+            ],
+        ),
+        # a block keeps it: the other block's values move to a new resource type
+        (
+            {"PortBlock": {"mtu_size"}, "LagBlock": {"mtu"}},
+            {"mtu": "mtu_size"},
+            [("resource_type", ("mtu_size",)), ("block_resource_type", ("PortBlock", "mtu", "mtu_size"))],
+        ),
+        # one block only, by name
+        (
+            {"PortBlock": {"mtu_size"}, "LagBlock": {"mtu_size"}},
+            {"PortBlock.mtu": "mtu_size"},
+            None,  # LagBlock's mtu is a removal with values: stops
+        ),
+    ],
+)
+def test_resource_type_renames_in_place_or_per_block_and_a_rerun_finds_nothing(
+    code_fields: dict[str, set[str]], renames: dict[str, str], expected: list[tuple[str, tuple[str, ...]]] | None
+) -> None:
+    code, database = two_blocks_sharing_mtu(code_fields)
+    given = options(renames={"resource_types": renames}, resource_types={"mtu_size": "MTU"})
+    if expected is None:
+        with pytest.raises(WorkflowPluginError, match=r"resource type 'mtu' of product block 'LagBlock': 4 values"):
+            diff_domain(code, database, given)
+        return
+    diff = diff_domain(code, database, given)
+    assert sorted((c.kind, c.key) for c in diff.additions + diff.removals) == sorted(expected)
+    assert diff_domain(code, applied(database, diff.additions), given).additions == ()
+
+
+def test_a_field_whose_values_exist_is_dropped_only_when_discarded_by_name() -> None:
+    code, database = two_blocks_sharing_mtu({"PortBlock": set(), "LagBlock": {"mtu"}})
+    with pytest.raises(WorkflowPluginError, match=re.escape('wfplugin_discard_values=["PortBlock.mtu"]')):
+        diff_domain(code, database, options())
+    diff = diff_domain(code, database, options(discard_values=["PortBlock.mtu"]))
+    (removal,) = diff.removals
+    assert (removal.kind, removal.key, dict(removal.columns)) == (
+        "block_resource_type",
+        ("PortBlock", "mtu"),
+        {"discard": True},
+    )
+    assert "a downgrade does not bring them back" in removal.reason
+    assert diff_domain(code, database, options(discard_values=["PortBlock.mtu", "PortBlok.mtu"])).unknown == (
+        "wfplugin_discard_values['PortBlok.mtu'] (did you mean 'PortBlock.mtu'?)",
+    )
+
+
+def test_a_renamed_product_class_updates_the_product_type() -> None:
+    code = DeclaredDomain(
+        {"port 1G": DeclaredProduct("port 1G", "Interface", {"speed": SPEED}, ("PortBlock",))}, CODE.blocks
+    )
+    diff = diff_domain(code, DATABASE, options())
+    assert [(c.action, c.kind, c.key, dict(c.columns)) for c in diff.additions] == [
+        ("update", "product_type", ("port 1G",), {"new": "Interface", "was": "Port"})
+    ]
+    assert [(p.name, p.product_type) for p in diff.products] == [("port 1G", "Interface")]
+    (undo,) = [c.reversed() for c in diff.additions]
+    assert dict(undo.columns) == {"new": "Port", "was": "Interface"}
+
+
+def test_skipped_products_are_left_alone_and_stay_products() -> None:
+    database = DefinedDomain(
+        {**DATABASE.products, "legacy": defined_port("legacy", "10", subscriptions=5)},
+        DATABASE.blocks,
+        DATABASE.resource_types,
+    )
+    code = DeclaredDomain({"port 1G": CODE.products["port 1G"]}, CODE.blocks)
+    with pytest.raises(WorkflowPluginError, match="product 'legacy': 5 subscriptions"):
+        diff_domain(code, database, options())
+    diff = diff_domain(code, database, options(), skipped=["legacy"])
+    assert diff.additions == diff.removals == ()
+    assert [p.name for p in diff.products] == ["legacy", "port 1G"]

@@ -10,6 +10,7 @@ own, a required block new to an existing block."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
@@ -308,3 +309,166 @@ def test_required_blocks_get_an_instance_per_subscription_and_instance(
         in_sync.commit()
     assert everything(in_sync) == before
     assert set(judged(database_url)) == set(subscriptions.values())
+
+
+# The tutorial's User with its fixed input affiliation renamed to kind and UserBlock.age renamed to years;
+# UserBlock.user_id dropped.
+RENAMED = model_source(
+    """
+class UserBlock{variant}({parent}product_block_name="UserBlock"):
+    group: blocks.UserGroupBlock{variant}
+    username: {required_from_provisioning}str
+    years: int | None = None
+
+class User{variant}({product_parent}):
+    kind: products.product_types.user.Affiliation
+    user: UserBlock{variant}
+""",
+    'REGISTRY = {"User internal": User, "User external": User}',
+)
+RENAME_OPTIONS = {
+    "wfplugin_products": {
+        name: {**values, "fixed_inputs": {"kind": values["fixed_inputs"]["affiliation"]}}
+        if "fixed_inputs" in values
+        else values
+        for name, values in TUTORIAL_OPTIONS["wfplugin_products"].items()
+    },
+    "wfplugin_renames": {"fixed_inputs": {"affiliation": "kind"}, "resource_types": {"UserBlock.age": "years"}},
+    "wfplugin_resource_types": {**TUTORIAL_OPTIONS["wfplugin_resource_types"], "years": "Age in years"},
+}
+
+
+def test_renamed_fixed_input_and_field_keep_their_values_and_a_dropped_field_goes_only_when_discarded(
+    in_sync: sa.Connection, database_url: str, model_registry: MutableMapping[str, Any]
+) -> None:
+    with oracle.orchestrator_database(database_url):
+        subscriptions = create_tutorial_subscriptions(model_registry)
+    in_sync.execute(sa.text("UPDATE subscription_instance_values SET value = '36' WHERE value = '1'"))  # ada: user_id 1
+    in_sync.execute(
+        sa.text(
+            "INSERT INTO subscription_instance_values (subscription_instance_id, resource_type_id, value)"
+            " SELECT si.subscription_instance_id, rt.resource_type_id, '40' FROM subscription_instances si"
+            " JOIN product_blocks b USING (product_block_id), resource_types rt"
+            " WHERE b.name = 'UserBlock' AND rt.resource_type = 'age'"
+        )
+    )
+    in_sync.commit()
+    before = everything(in_sync)
+    with changed_models(RENAMED, model_registry):
+        with pytest.raises(CommandError, match=re.escape('wfplugin_discard_values=["UserBlock.user_id"]')):
+            autogenerate(in_sync, **RENAME_OPTIONS)
+        options = {**RENAME_OPTIONS, "wfplugin_discard_values": ["UserBlock.user_id"]}
+        script = autogenerate(in_sync, **options)
+        upgrade(script, in_sync)
+        in_sync.commit()
+        loaded = judged(database_url)
+        for name, kind in (("ada", "internal"), ("eve", "internal"), ("bob", "external")):
+            assert (loaded[subscriptions[name]].kind, loaded[subscriptions[name]].user.years) == (kind, 40)
+        after = everything(in_sync)
+        assert not [row for row in after["values"] if row[2] in ("age", "user_id")]
+        assert diffs(autogenerate(in_sync, **options)) == []
+        downgrade(script, in_sync)
+        in_sync.commit()
+    restored = everything(in_sync)
+    # everything comes back but the discarded values, which the revision said it would not bring back
+    discarded = [row for row in before["values"] if row[2] == "user_id"]
+    assert len(discarded) == 3
+    assert {**restored, "values": sorted(restored["values"])} == {
+        **before,
+        "values": sorted(row for row in before["values"] if row not in discarded),
+    }
+
+
+def test_a_downgrade_keeps_what_existed_before_its_upgrade_on_the_database_it_runs_on(
+    in_sync: sa.Connection,
+    database_url: str,
+    model_registry: MutableMapping[str, Any],
+    target_connection: sa.Connection,
+) -> None:
+    """Generated where UserBlock lacks its resource type age and User internal its fixed input; run where
+    both exist, with values: the upgrade changes nothing there, and neither does its downgrade."""
+    target_url = target_connection.engine.url.render_as_string(hide_password=False)
+    upgrade(autogenerate(target_connection), target_connection)
+    target_connection.commit()
+    with oracle.orchestrator_database(target_url):
+        subscriptions = create_tutorial_subscriptions(model_registry)
+    target_connection.execute(
+        sa.text(
+            "INSERT INTO subscription_instance_values (subscription_instance_id, resource_type_id, value)"
+            " SELECT si.subscription_instance_id, rt.resource_type_id, '40' FROM subscription_instances si"
+            " JOIN product_blocks b USING (product_block_id), resource_types rt"
+            " WHERE b.name = 'UserBlock' AND rt.resource_type = 'age'"
+        )
+    )
+    target_connection.commit()
+    in_sync.execute(
+        sa.text(
+            "DELETE FROM product_block_resource_types WHERE resource_type_id ="
+            " (SELECT resource_type_id FROM resource_types WHERE resource_type = 'age')"
+        )
+    )
+    in_sync.execute(
+        sa.text(
+            "DELETE FROM fixed_inputs WHERE name = 'affiliation'"
+            " AND product_id = (SELECT product_id FROM products WHERE name = 'User internal')"
+        )
+    )
+    script = autogenerate(in_sync, wfplugin_resource_types={**NEW_FIELD_OPTIONS, "age": {"value": 30}})
+    assert ("add_block_resource_type", "UserBlock", "age") in diffs(script)
+    assert ("add_fixed_input", "User internal", "affiliation") in diffs(script)
+    before = everything(target_connection)
+    upgrade(script, target_connection)
+    target_connection.commit()
+    assert everything(target_connection) == before
+    downgrade(script, target_connection)
+    target_connection.commit()
+    assert everything(target_connection) == before
+    assert len(judged(target_url)) == len(subscriptions)
+    # where the upgrade did create them (the generating database), the downgrade removes them again
+    before = everything(in_sync)
+    upgrade(script, in_sync)
+    assert ("UserBlock", ["age", "user_id", "username"]) in [
+        (row[0], row[4]) for row in domain_state(in_sync)["product_blocks"]
+    ]
+    downgrade(script, in_sync)
+    assert everything(in_sync) == before
+
+
+RENAMED_CLASS = model_source(
+    """
+class Member{variant}({product_parent}):
+    affiliation: products.product_types.user.Affiliation
+    user: products.product_blocks.user.UserBlock{variant}
+""",
+    'REGISTRY = {"User internal": Member, "User external": Member}',
+)
+
+
+def test_a_renamed_product_class_changes_the_product_type_and_keeps_the_links(
+    in_sync: sa.Connection, database_url: str, model_registry: MutableMapping[str, Any]
+) -> None:
+    with oracle.orchestrator_database(database_url):
+        subscriptions = create_tutorial_subscriptions(model_registry)
+    links = (
+        "SELECT w.name, p.name FROM products_workflows JOIN workflows w USING (workflow_id)"
+        " JOIN products p USING (product_id) ORDER BY 1, 2"
+    )
+    linked = in_sync.execute(sa.text(links)).all()
+    with changed_models(RENAMED_CLASS, model_registry):
+        script = autogenerate(
+            in_sync,
+            wfplugin_product_types={name: "Member" for name in ("create_user", "modify_user", "terminate_user")},
+        )
+        assert ("update_product_type", "User internal") in diffs(script)
+        upgrade(script, in_sync)
+        in_sync.commit()
+        types = dict(in_sync.execute(sa.text("SELECT name, product_type FROM products")).all())
+        assert (types["User internal"], types["User external"], types["User Group"]) == (
+            "Member",
+            "Member",
+            "UserGroup",
+        )
+        assert in_sync.execute(sa.text(links)).all() == linked
+        assert set(judged(database_url)) == set(subscriptions.values())
+        downgrade(script, in_sync)
+    assert dict(in_sync.execute(sa.text("SELECT name, product_type FROM products")).all())["User internal"] == "User"

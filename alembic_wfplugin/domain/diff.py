@@ -299,7 +299,12 @@ def _resource_types(
     for name, row in sorted(database.resource_types.items()):
         if name in fields or name not in linked:
             continue  # declared, or linked to no block (never the plugin's; left as it is)
-        if row.values:
+        discarded = sum(
+            block.values.get(name, 0)
+            for block in database.blocks.values()
+            if f"{block.name}.{name}" in options.discard_values
+        )
+        if row.values > discarded:  # values on blocks whose values the options do not discard
             problems.in_use.append(f"resource type {name!r}: {row.values} subscription instance values")
         changes.append(
             DomainChange("remove", "resource_type", (name,), {"description": row.description}, "not in the code")
