@@ -8,8 +8,9 @@ database and run on the *target*, in-process on real databases, then rolled back
 
 ``expected_state`` writes the README's rules again from the example, never from the plugin's diff: every
 object the code declares exists with the columns of the row it had, or of the options if it had none;
-everything else is gone; a new required resource type gets its option value on instances that lack one;
-``modify_note`` is linked to every product. Where something to be removed is in use, autogenerate stops
+everything else is gone; a product gaining a required root block gets an instance of it per subscription,
+UserBlock instances their required group, and instances lacking a required resource type its option value
+(``new_instance_values``); ``modify_note`` is linked to every product. Where something to be removed is in use, autogenerate stops
 (used in the generating database) or the upgrade stops and leaves the target as it was (used only in the
 target). Otherwise a rerun finds nothing and the downgrade restores the target's rows exactly.
 """
@@ -190,17 +191,6 @@ def declared_blocks(scenario: Scenario) -> set[str]:
     return blocks | set().union(*(BLOCKS[block][1] for block in blocks))
 
 
-def instances(connection: sa.Connection) -> dict[str, int]:
-    """Subscription instances per block name, as the example set them up."""
-    rows = connection.execute(
-        sa.text(
-            "SELECT b.name, count(*) FROM subscription_instances"
-            " JOIN product_blocks b USING (product_block_id) GROUP BY b.name"
-        )
-    )
-    return dict(rows.tuples().all())
-
-
 def in_use(connection: sa.Connection, scenario: Scenario) -> bool:
     """Whether subscriptions in this database use a product or block that the code no longer declares."""
     rows = connection.execute(
@@ -214,7 +204,60 @@ def in_use(connection: sa.Connection, scenario: Scenario) -> bool:
     return any(product not in scenario.code or (block and block not in blocks) for product, block in rows)
 
 
-def expected_state(scenario: Scenario, before: State, instances: dict[str, int]) -> State:
+def new_instance_values(
+    scenario: Scenario, before: State, subscriptions: list[tuple[str, list[str]]]
+) -> list[tuple[Any, ...]]:
+    """The values rows the upgrade writes on the target, from the README's rules and the example:
+
+    - a product whose root block link is new (in the generating database, whose domain rows are the
+      target's) gets an instance of it in each of its subscriptions lacking one;
+    - every UserBlock instance lacking its required ``group`` (these examples' instances are written without
+      relations: all of them) gets a UserGroupBlock instance, where UserBlock's relation is new or UserBlock
+      gets new instances;
+    - the instances of a block lacking a required resource type get its value, where the link is new or
+      the block gets new instances.
+    """
+    products = {row[0]: set(row[6]) for row in before["products"]}
+    links = {row[0]: set(row[4]) for row in before["product_blocks"]}
+    relations = {row[0]: set(row[5]) for row in before["product_blocks"]}
+    roots = [name for name in scenario.code if ROOT_BLOCK[PRODUCT_TYPES[name]] not in products.get(name, set())]
+    created = {block: 0 for block in BLOCKS}
+    existing = {block: 0 for block in BLOCKS}
+    for product, blocks in subscriptions:
+        for block in blocks:
+            existing[block] = existing.get(block, 0) + 1
+        if product in roots and ROOT_BLOCK[PRODUCT_TYPES[product]] not in blocks:
+            created[ROOT_BLOCK[PRODUCT_TYPES[product]]] += 1
+    gets_instances = {ROOT_BLOCK[PRODUCT_TYPES[name]] for name in roots}
+    if "UserBlock" in declared_blocks(scenario) and (
+        "UserGroupBlock" not in relations.get("UserBlock", set()) or "UserBlock" in gets_instances
+    ):
+        created["UserGroupBlock"] += existing["UserBlock"] + created["UserBlock"]
+        gets_instances.add("UserGroupBlock")
+    values = []
+    for block in sorted(declared_blocks(scenario)):
+        for rt in sorted(BLOCKS[block][0] & REQUIRED):
+            new_link = rt not in links.get(block, set())
+            if new_link or block in gets_instances:
+                lacking = created[block] + (existing[block] if new_link else 0)
+                values += [(block, rt, BACKFILL[rt])] * lacking
+    return values
+
+
+def subscription_blocks(connection: sa.Connection) -> list[tuple[str, list[str]]]:
+    """Each subscription's product and the blocks of its instances, as the example set them up."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT p.name, coalesce(array_agg(b.name) FILTER (WHERE b.name IS NOT NULL), '{}')"
+            " FROM subscriptions s JOIN products p USING (product_id)"
+            " LEFT JOIN subscription_instances si USING (subscription_id)"
+            " LEFT JOIN product_blocks b ON b.product_block_id = si.product_block_id GROUP BY s.subscription_id, p.name"
+        )
+    )
+    return [(product, list(blocks)) for product, blocks in rows]
+
+
+def expected_state(scenario: Scenario, before: State, subscriptions: list[tuple[str, list[str]]]) -> State:
     """The target's domain rows after the upgrade, from the example and the target's rows before."""
     products = {row[0]: row for row in before["products"]}
     blocks = {row[0]: row for row in before["product_blocks"]}
@@ -234,9 +277,7 @@ def expected_state(scenario: Scenario, before: State, instances: dict[str, int])
         columns = old[1:4] if old else (BLOCK_OPTIONS[name]["description"], BLOCK_OPTIONS[name]["tag"], "active")
         rts, depends_on = BLOCKS[name]
         expected["product_blocks"].append((name, *columns, sorted(rts), sorted(depends_on)))
-        if old:  # a required resource type new to an existing block: a value on each of its instances
-            for rt in sorted((rts & REQUIRED) - set(old[4])):
-                backfilled += [(name, rt, BACKFILL[rt])] * instances.get(name, 0)
+    backfilled += new_instance_values(scenario, before, subscriptions)
     # resource types: the declared ones, and those no block linked (the plugin leaves them alone)
     linked = {name for row in before["product_blocks"] for name in row[4]}
     declared_rts = set().union(*(BLOCKS[block][0] for block in declared_blocks(scenario)))
@@ -266,7 +307,7 @@ def check(scenario: Scenario, generating: sa.Connection, target: sa.Connection) 
         if target is not generating:
             set_up(target, scenario, scenario.target_subscriptions or ())
         before, links_before = domain_state(target), links(target)
-        expected = expected_state(scenario, before, instances(target))
+        expected = expected_state(scenario, before, subscription_blocks(target))
         if in_use(generating, scenario):
             record("autogenerate stops: in use in the generating database")
             with pytest.raises(CommandError, match="still uses them"):
