@@ -16,6 +16,7 @@ from alembic_wfplugin import compat
 from alembic_wfplugin.domain.declared import declared_domain, plain_field
 from alembic_wfplugin.domain.diff import diff_domain
 from alembic_wfplugin.domain.model import (
+    BlockField,
     DeclaredBlock,
     DeclaredDomain,
     DeclaredProduct,
@@ -556,3 +557,43 @@ def test_skipped_products_are_left_alone_and_stay_products() -> None:
     diff = diff_domain(code, database, options(), skipped=["legacy"])
     assert diff.additions == diff.removals == ()
     assert [p.name for p in diff.products] == ["legacy", "port 1G"]
+
+
+def test_instances_of_a_block_are_made_before_the_instances_its_required_fields_need() -> None:
+    """Zone's new instances (a new root block) need a Bridge each, and each Bridge a Cable: the Bridges
+    of Zone and of Arm (whose relation to Bridge is new) come before the Cables, whatever the names."""
+
+    def block(name: str, *fields: tuple[str, str]) -> DeclaredBlock:
+        return DeclaredBlock(
+            name, {}, tuple(sorted(b for _, b in fields)), tuple(BlockField(a, (b,), True) for a, b in fields)
+        )
+
+    blocks = {
+        "Arm": block("Arm", ("bridge", "Bridge")),
+        "Bridge": block("Bridge", ("cable", "Cable")),
+        "Cable": block("Cable"),
+        "Zone": block("Zone", ("bridge", "Bridge")),
+    }
+    code = DeclaredDomain(
+        {
+            "p": DeclaredProduct(
+                "p", "P", {}, ("Arm", "Zone"), (BlockField("arm", ("Arm",), True), BlockField("zone", ("Zone",), True))
+            )
+        },
+        blocks,
+    )
+    rows = {
+        "Arm": DefinedBlock("Arm", "d", "A", "active", (), (), instances=2),
+        "Bridge": DefinedBlock("Bridge", "d", "B", "active", (), ("Cable",), instances=2),
+        "Cable": DefinedBlock("Cable", "d", "C", "active", (), (), instances=2),
+        "Zone": DefinedBlock("Zone", "d", "Z", "active", (), ("Bridge",), instances=0),
+    }
+    product = DefinedProduct("p", "P", "d", "P", "active", {}, ("Arm",), 2)
+    diff = diff_domain(code, DefinedDomain({"p": product}, rows, {}), options())
+    created = [(c.kind, c.key) for c in diff.additions if c.kind in ("root_instance", "child_instance")]
+    assert created == [
+        ("root_instance", ("p", "zone", "Zone")),
+        ("child_instance", ("Arm", "bridge", "Bridge")),
+        ("child_instance", ("Zone", "bridge", "Bridge")),
+        ("child_instance", ("Bridge", "cable", "Cable")),
+    ]

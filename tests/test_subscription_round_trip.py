@@ -95,7 +95,9 @@ def models(features: frozenset[str]) -> str:
         'class SettingsBlock{variant}({parent}product_block_name="SettingsBlock"):\n'
         "    level: {required_when_active}int\n\n"
         'class ProfileBlock{variant}({parent}product_block_name="ProfileBlock"):\n'
-        "    theme: {required_when_active}str\n    size: int = 3\n    settings: SettingsBlock{variant}\n\n"
+        "    theme: {required_when_active}str\n    size: int = 3\n    settings: SettingsBlock{variant}\n"
+        # an optional block and a list of blocks: nothing to create, they load as None and []
+        "    backup: SettingsBlock{variant} | None = None\n    history: list[SettingsBlock{variant}]\n\n"
         'class OwnerBlock{variant}({parent}product_block_name="OwnerBlock"):\n'
         "    owner_name: {required_when_active}str\n\n"
         'class UserGroupBlock{variant}({parent}product_block_name="UserGroupBlock"):\n'
@@ -165,6 +167,7 @@ def expected_user(user: User, features: frozenset[str]) -> dict[str, Any]:
         expected["user.note"] = None
     if "root block" in features:
         expected.update({"profile.theme": "dark", "profile.size": 3, "profile.settings.level": 1})
+        expected.update({"profile.backup": None, "profile.history": []})
     if "child block" in features:
         expected["user.group.owner.owner_name"] = "root"
     return expected

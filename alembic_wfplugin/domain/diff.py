@@ -369,9 +369,12 @@ def _subscription_data(
     instances_here: dict[str, int] = {}  # block -> the instances this revision creates in this database
     pending: list[str] = []  # blocks that get new instances, whose own required fields need them too
 
+    depth = _depths(declared)
+
     def create(kind: str, key: tuple[str, ...], block: str, count: int, reason: str) -> None:
-        if (kind, key) not in data:
-            data[kind, key] = DomainChange("add", kind, key, {}, reason)
+        if (kind, key) not in data:  # a block's instances are made before the instances of its own fields
+            rank = depth.get(key[0], 0) if kind == "child_instance" else 0
+            data[kind, key] = DomainChange("add", kind, key, {}, reason, rank=rank)
             pending.append(block)
         instances_here[block] = instances_here.get(block, 0) + count
 
@@ -403,6 +406,26 @@ def _subscription_data(
         for resource_type in declared.blocks[name].resource_types:
             _instance_value(name, resource_type, declared, database, options, problems, data, instances_here)
     return list(data.values())
+
+
+def _depths(declared: DeclaredDomain) -> dict[str, int]:
+    """Each block's place in the chains of required block fields from the products down: a block comes
+    after every block whose required field it fills (its instances are made first)."""
+    depths: dict[str, int] = {}
+
+    def visit(block: str, depth: int, path: frozenset[str]) -> None:
+        if block in path or depths.get(block, -1) >= depth:
+            return  # a required cycle cannot be instantiated anyway; a deeper place is known already
+        depths[block] = depth
+        for _, used in _required_blocks(declared.blocks[block].block_fields if block in declared.blocks else ()):
+            visit(used, depth + 1, path | {block})
+
+    for product in declared.products.values():
+        for _, block in _required_blocks(product.block_fields):
+            visit(block, 0, frozenset())
+    for block in declared.blocks:
+        visit(block, 0, frozenset())
+    return depths
 
 
 def _required_blocks(block_fields: Iterable[BlockField]) -> list[tuple[str, str]]:

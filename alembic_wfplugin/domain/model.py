@@ -134,25 +134,27 @@ class DomainChange:
     columns: Mapping[str, Value] = field(default_factory=dict)
     reason: str = field(default="", compare=False)
     undoes: bool = False  # the reverse of an upgrade's change: what a downgrade runs
+    rank: int = field(default=0, compare=False)  # within its kind: instances of a block before those in them
 
     @property
-    def sort_key(self) -> tuple[int, tuple[str, ...]]:
+    def sort_key(self) -> tuple[int, int, tuple[str, ...]]:
         """Renames first, then additions and updates in KINDS order; removals in reverse order."""
         position = KINDS.index(self.kind)
         if self.action == "rename" and self.kind != "block_resource_type":
-            return (position - len(KINDS), self.key)  # before everything: what follows uses the new names
-        return ({"rename": position, "add": position, "update": position}.get(self.action, -position), self.key)
+            return (position - len(KINDS), 0, self.key)  # before everything: what follows uses the new names
+        order = {"rename": position, "add": position, "update": position}.get(self.action, -position)
+        return (order, self.rank, self.key)
 
     def reversed(self) -> DomainChange:
         reason = f"undoes: {self.reason}"
         if self.action == "rename":
             key = (*self.key[:-2], self.key[-1], self.key[-2])  # (..., old, new) -> (..., new, old)
-            return DomainChange("rename", self.kind, key, self.columns, reason, not self.undoes)
+            return DomainChange("rename", self.kind, key, self.columns, reason, not self.undoes, self.rank)
         if self.action == "update":
             columns = {"new": self.columns["was"], "was": self.columns["new"]}
-            return DomainChange("update", self.kind, self.key, columns, reason, not self.undoes)
+            return DomainChange("update", self.kind, self.key, columns, reason, not self.undoes, self.rank)
         action = "remove" if self.action == "add" else "add"
-        return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes)
+        return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes, self.rank)
 
     def describe(self) -> str:
         """``added product 'User internal' (User)``: a log line in alembic's style."""
