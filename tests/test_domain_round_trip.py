@@ -11,8 +11,8 @@ object the code declares exists with the columns of the row it had, or of the op
 everything else is gone; a product gaining a required root block gets an instance of it per subscription,
 UserBlock instances their required group, and instances lacking a required resource type its option value
 (``new_instance_values``); ``modify_note`` is linked to every product. Where something to be removed is
-in use, autogenerate stops (used in the generating database) or the upgrade stops and leaves the target as it was (used only in the
-target). Otherwise a rerun finds nothing and the downgrade restores the target's rows exactly.
+in use, autogenerate stops (used in the generating database) or the upgrade stops and leaves the target as
+it was (used only in the target). Otherwise a rerun finds nothing and the downgrade restores the target's rows exactly.
 """
 
 from __future__ import annotations
