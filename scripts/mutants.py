@@ -89,6 +89,41 @@ MUTATIONS = [
         ["tests/test_domain_diff.py"],
     ),
     (
+        "existing subscriptions: a required root block gets no instances",
+        "alembic_wfplugin/domain/diff.py",
+        '            if ("product_block_link", (name, block)) in added:',
+        "            if False:",
+        ["tests/test_subscriptions.py", "tests/test_subscription_round_trip.py"],
+    ),
+    (
+        "existing subscriptions: instances of a block made by name, not along the chains of required blocks",
+        "alembic_wfplugin/domain/diff.py",
+        '            rank = depth.get(key[0], 0) if kind == "child_instance" else 0',
+        "            rank = 0",
+        ["tests/test_domain_diff.py"],
+    ),
+    (
+        "existing subscriptions: values not checked against the field's type",
+        "alembic_wfplugin/domain/diff.py",
+        "    if stored is not None and (refusal := spec.refusal(stored)) is not None:",
+        "    if False:",
+        ["tests/test_domain_diff.py", "tests/test_subscriptions.py"],
+    ),
+    (
+        "existing subscriptions: a list value stored as one row",
+        "alembic_wfplugin/domain/declared.py",
+        "    return tuple(_stored(item) for item in value) if is_list else (_stored(value),)",
+        "    return (_stored(value),)",
+        ["tests/test_domain_diff.py", "tests/test_subscriptions.py"],
+    ),
+    (
+        "existing subscriptions: a downgrade removes what its upgrade did not create",
+        "alembic_wfplugin/domain/render.py",
+        "    if undoes:  # only what its upgrade created here",
+        "    if False:",
+        ["tests/test_subscriptions.py"],
+    ),
+    (
         "cache: module files remembered whatever changed in their folders",
         "alembic_wfplugin/workflows/source.py",
         "        if all(self._observation(key) == value for key, value in remembered.observed.items()):",
@@ -120,8 +155,10 @@ MUTATIONS = [
 
 
 def main() -> int:
+    """``python scripts/mutants.py [words]``: only the mutations whose name contains one of the words."""
     survivors = []
-    for name, path, original, mutated, tests in MUTATIONS:
+    chosen = [m for m in MUTATIONS if not sys.argv[1:] or any(word in m[0] for word in sys.argv[1:])]
+    for name, path, original, mutated, tests in chosen:
         with tempfile.TemporaryDirectory(prefix="wfplugin-mutant-") as tmp:
             files = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
             for relative in files.stdout.split():
@@ -144,7 +181,7 @@ def main() -> int:
             print(f"{'killed  ' if killed else 'SURVIVED'}  {name}  ({', '.join(tests)})", flush=True)
             if not killed:
                 survivors.append(name)
-    print(f"{len(MUTATIONS) - len(survivors)} of {len(MUTATIONS)} mutations killed")
+    print(f"{len(chosen) - len(survivors)} of {len(chosen)} mutations killed")
     return 1 if survivors else 0
 
 
