@@ -31,9 +31,16 @@ from hypothesis.control import currently_in_test_context
 
 from alembic_wfplugin import pgserver
 from tests import oracle
-from tests.domain_harness import TUTORIAL_OPTIONS, autogenerate, diffs, downgrade, upgrade
+from tests.domain_harness import autogenerate, diffs, downgrade, upgrade
 from tests.test_round_trip import property_settings
-from tests.test_subscriptions import changed_models, everything, model_source
+from tests.test_subscriptions import (
+    NEW_BLOCK_OPTIONS,
+    NEW_FIELD_OPTIONS,
+    RENAME_OPTIONS,
+    changed_models,
+    everything,
+    model_source,
+)
 
 EXAMPLES = int(os.environ.get("WFPLUGIN_SUBSCRIPTION_EXAMPLES", "8"))
 FEATURES = ("fields", "root block", "child block", "renames", "discard")
@@ -113,40 +120,17 @@ def models(features: frozenset[str]) -> str:
 
 
 def options(features: frozenset[str]) -> dict[str, Any]:
-    products = TUTORIAL_OPTIONS["wfplugin_products"]
-    resource_types = {
-        **TUTORIAL_OPTIONS["wfplugin_resource_types"],
-        "vlan": {"description": "VLAN", "value": 4000},
-        "tags": "Tags",
-        "ports": "Ports",
-        "mtu": "MTU",
-        "note": "Note",
-        "theme": {"description": "Theme", "value": "dark"},
-        "size": "Size",
-        "level": {"description": "Level", "value": 1},
-        "owner_name": {"description": "Owner", "value": "root"},
-        "years": "Age in years",
-    }
+    """The options of test_subscriptions' cases, which this property's features combine."""
     given: dict[str, Any] = {
-        "wfplugin_product_blocks": {
-            **TUTORIAL_OPTIONS["wfplugin_product_blocks"],
-            "ProfileBlock": {"description": "Profile", "tag": "PROFILE"},
-            "SettingsBlock": {"description": "Settings", "tag": "SETTINGS"},
-            "OwnerBlock": {"description": "Owner", "tag": "OWNER"},
+        "wfplugin_product_blocks": NEW_BLOCK_OPTIONS["wfplugin_product_blocks"],
+        "wfplugin_resource_types": {
+            **NEW_FIELD_OPTIONS,
+            **NEW_BLOCK_OPTIONS["wfplugin_resource_types"],
+            **RENAME_OPTIONS["wfplugin_resource_types"],
         },
-        "wfplugin_resource_types": resource_types,
     }
     if "renames" in features:
-        given["wfplugin_renames"] = {
-            "fixed_inputs": {"affiliation": "kind"},
-            "resource_types": {"UserBlock.age": "years"},
-        }
-        given["wfplugin_products"] = {
-            name: {**values, "fixed_inputs": {"kind": values["fixed_inputs"]["affiliation"]}}
-            if "fixed_inputs" in values
-            else values
-            for name, values in products.items()
-        }
+        given.update({key: RENAME_OPTIONS[key] for key in ("wfplugin_renames", "wfplugin_products")})
     if "discard" in features:
         given["wfplugin_discard_values"] = ["UserBlock.user_id"]
     return given
