@@ -26,13 +26,22 @@ from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
+from alembic_wfplugin.workflows.checks import lacking_targets, untranslated
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
-from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
+from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot, scheduler_jobs
 from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import DefinedWorkflow, Product, WorkflowChanges
+from alembic_wfplugin.workflows.model import (
+    DatabaseState,
+    DeclaredWorkflow,
+    DefinedWorkflow,
+    Product,
+    WorkflowChanges,
+    WorkflowSpec,
+)
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
+    RenameWorkflowOp,
     RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
@@ -119,9 +128,61 @@ def _snapshot(connection: Connection, sending: threading.Event) -> str:
 def _changes(
     connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str]
 ) -> tuple[WorkflowChanges, DomainDiff | None]:
-    """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes)."""
-    from_source = options.read_workflows == "source"
+    """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes); every warning
+    logged (or, with ``wfplugin_warnings_are_errors``, raised)."""
     registry = compat.workflow_registry()
+    translated, translations_dir = compat.workflow_translations()
+    warnings = untranslated(registry, translated, translations_dir)  # read every run: a file of its own
+    changes, domain, database, declared = _compared_changes(connection, options, cache, reading, registry)
+    if database is not None and declared is not None:  # compared (not the cache's "nothing again")
+        found = [*changes.warnings, *lacking_targets(declared, changes.end_links, database.products)]
+        found += _schedules_of_undeclared(connection, declared, database, changes)
+        if found:
+            cache.this_run.in_sync = None  # the shortcut would be silent: compare (and warn) again next time
+        warnings += found
+    for warning in warnings:
+        log.warning("%s", warning)
+    if warnings and options.warnings_are_errors:
+        raise WorkflowPluginError(
+            "Warnings, and wfplugin_warnings_are_errors=True:\n  - "
+            + "\n  - ".join(warnings)
+            + "\nNo revision file was written."
+        )
+    return changes, domain
+
+
+def _schedules_of_undeclared(
+    connection: Connection, declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, changes: WorkflowChanges
+) -> list[str]:
+    """One warning listing the scheduler jobs of workflows the code no longer declares (rows this revision
+    retires, and rows soft-deleted earlier whose jobs would keep firing), or none."""
+    retired = {spec.name for spec in changes.retired}
+    renamed = {rename.old for rename in changes.renamed}
+    undeclared = set(database.workflows) - set(declared) - renamed
+    jobs = scheduler_jobs(connection, undeclared) if undeclared and database.has_schedules else []
+    if not jobs:
+        return []
+    described = [
+        f"{job!r} of {name!r} ("
+        + (
+            "this revision retires it and removes the job"
+            if name in retired
+            else "soft-deleted: remove the job in orchestrator-core's UI or API"
+            if deleted
+            else "live"
+        )
+        + ")"
+        for name, job, deleted in jobs
+    ]
+    return [f"Scheduler jobs of workflows the code no longer declares: {', '.join(described)}."]
+
+
+def _compared_changes(
+    connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str], registry: Mapping[str, Any]
+) -> tuple[WorkflowChanges, DomainDiff | None, DatabaseState | None, Mapping[str, DeclaredWorkflow] | None]:
+    """The changes; and the database state and declared workflows they were computed from (``None``, ``None``
+    when the cache's shortcut saw the inputs of a comparison that found nothing)."""
+    from_source = options.read_workflows == "source"
     default_workflows = compat.default_product_workflows()
     if not options.domain_models:
         declared = None
@@ -132,17 +193,16 @@ def _changes(
         snapshot = reading.result()
         key = comparison_key(digest, snapshot, options, default_workflows)
         if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
-            return WorkflowChanges(), None
+            return WorkflowChanges(), None, None, None
         if declared is None:
             declared = declared_workflows(registry, from_source=from_source, cache=cache)
-        changes = diff_workflows(declared, parse_snapshot(snapshot), options, default_workflows)
+        database = parse_snapshot(snapshot)
+        changes = diff_workflows(declared, database, options, default_workflows)
         cache.this_run.in_sync = key if changes.is_empty() else None
-        return changes, None
+        return changes, None, database, declared
     declared = declared_workflows(registry, from_source=from_source, cache=cache)
     snapshot = reading.result()
     domain = diff_domain(declared_domain(), defined_domain(connection), options, compat.skipped_products())
-    for unknown in domain.unknown:
-        log.warning("Option %s names nothing in the code or the database; remove it from env.py", unknown)
     database = parse_snapshot(snapshot)
     # new products get their workflow links in the same revision; removed ones lose them
     database = dataclasses.replace(
@@ -150,7 +210,11 @@ def _changes(
         products=domain.products,
         workflows=_renamed_links(database.workflows, domain.renamed_products),
     )
-    return diff_workflows(declared, database, options, default_workflows), domain
+    changes = diff_workflows(declared, database, options, default_workflows)
+    unknown = tuple(
+        f"Option {name} names nothing in the code or the database; remove it from env.py" for name in domain.unknown
+    )
+    return dataclasses.replace(changes, warnings=unknown + changes.warnings), domain, database, declared
 
 
 def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[str, str]) -> dict[str, DefinedWorkflow]:
@@ -182,10 +246,22 @@ def cache_path(cache_dir: str | bool) -> Path | None:
 
 
 def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:
-    """The order they run in: retire, add, update, link, unlink."""
+    """The order they run in: rename, retire, add, update, link, unlink."""
+    renamed = {rename.new: rename for rename in changes.renamed}
+
+    def restores(spec: WorkflowSpec) -> WorkflowSpec | None:
+        """A renamed workflow's row as it was: what the downgrade writes back before renaming it back."""
+        rename = renamed.get(spec.name)
+        return (
+            None
+            if rename is None
+            else dataclasses.replace(rename.previous, overwrite_description=spec.overwrite_description)
+        )
+
     return [
+        *(RenameWorkflowOp(r.old, r.new, was_deleted=r.was_deleted, reason=r.reason) for r in changes.renamed),
         *(RetireWorkflowOp(spec) for spec in changes.retired),
-        *(AddWorkflowOp(spec) for spec in changes.made_live),
+        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),
         *(UpdateWorkflowOp(update.name, update.changes, reason=update.reason) for update in changes.updated),
         *(LinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.linked),
         *(UnlinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.unlinked),

@@ -105,3 +105,12 @@ def skipped_products() -> tuple[str, ...]:
     """orchestrator-core's ``SKIP_MODEL_FOR_MIGRATION_DB_DIFF`` setting: products its wizard leaves alone."""
     settings = _module("settings").app_settings
     return tuple(getattr(settings, "SKIP_MODEL_FOR_MIGRATION_DB_DIFF", None) or ())
+
+
+def workflow_translations() -> tuple[frozenset[str], str | None]:
+    """The workflow names orchestrator-core translates (``generate_translations("en-GB")["workflow"]``: its
+    own ``en-GB.json`` merged with the application's ``TRANSLATIONS_DIR``), and that folder."""
+    folder = getattr(_module("settings").app_settings, "TRANSLATIONS_DIR", None)
+    translations = _module("services.translations").generate_translations("en-GB")
+    workflows = translations.get("workflow", {})
+    return frozenset(workflows if isinstance(workflows, Mapping) else ()), str(folder) if folder else None

@@ -120,19 +120,26 @@ class Options:
     default. Default: ``{}``."""
 
     renames: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    """``wfplugin_renames``: ``{"products" | "product_blocks" | "resource_types" | "fixed_inputs": {old name:
-    new name}}``. Where the database has the old name and not the new one, the revision renames the row
-    (keeping its id, subscriptions, instances and values) instead of removing one object and adding
-    another. A fixed input is renamed on every product whose type declares the new name and not the old.
-    A resource type is renamed on every block whose code declares the new name and not the old (in place
-    where that is every block that has it; otherwise those blocks' values move to the new resource type
-    and the others keep the old one); ``"Block.old": "new"`` renames it on that block only. Renames are
-    never guessed. Default: ``{}``."""
+    """``wfplugin_renames``: ``{"workflows" | "products" | "product_blocks" | "resource_types" | "fixed_inputs":
+    {old name: new name}}``. Where the database has the old name and not the new one, the revision renames the row
+    (keeping its id; a workflow its processes, product links and schedules; a product or block its subscriptions,
+    instances and values) instead of removing one object and adding another. A renamed workflow's target,
+    ``is_task`` and links then follow the code as for any workflow. A fixed input is renamed on every product whose
+    type declares the new name and not the old. A resource type is renamed on every block whose code declares the
+    new name and not the old (in place where that is every block that has it; otherwise those blocks' values move to
+    the new resource type and the others keep the old one); ``"Block.old": "new"`` renames it on that block only.
+    Renames are never guessed. Default: ``{}``."""
 
     discard_values: tuple[str, ...] = ()
     """``wfplugin_discard_values``: ``["Block.resource_type", ...]`` (the block's ``product_block_name``, a
     dot, the field): where the code no longer declares the field, the upgrade deletes its values on that
     block's instances instead of stopping; a downgrade does not bring them back. Default: ``()``."""
+
+    warnings_are_errors: bool = False
+    """``wfplugin_warnings_are_errors``: stop autogenerate (and fail ``alembic check`` and the drift report)
+    on any warning: an option that names nothing, a renamed name the database does not hold, a declared
+    workflow without a translation, a product without a workflow of each target orchestrator-core's
+    ``task_validate_products`` reports on. For CI. Default: ``False``."""
 
     @classmethod
     def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
@@ -243,7 +250,7 @@ def _per_name(value: Any, option: str, parse: Callable[[Any, str], Any]) -> dict
 
 
 def _renames(value: Any, option: str) -> dict[str, dict[str, str]]:
-    kinds = ("products", "product_blocks", "resource_types", "fixed_inputs")
+    kinds = ("workflows", "products", "product_blocks", "resource_types", "fixed_inputs")
     parsed = {}
     for kind, renamed in _mapping(value, option).items():
         if kind not in kinds:
@@ -280,6 +287,7 @@ _PARSERS: dict[str, Callable[[Any, str], Any]] = {
     "read_workflows": _read_workflows,
     "cache_dir": _cache_dir,
     "allow_removing_all": _bool,
+    "warnings_are_errors": _bool,
     "domain_models": _bool,
     "renames": _renames,
     "discard_values": _strings,

@@ -20,6 +20,7 @@ GENERATED_CALLS = frozenset(
         "list",
         "RuntimeError",
         "result.scalars",
+        "result.scalar",
         "lacking.append",
         "'; '.join",
         "', '.join",

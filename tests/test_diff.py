@@ -111,8 +111,10 @@ def apply(database: DatabaseState, changes: WorkflowChanges) -> DatabaseState:
     target and is_task, linked to what its links pick among the products not kept (and still to the kept
     ones they were linked to); retired rows soft-deleted; updated columns set; links added and removed by
     product name. Asserts every change finds the state it expects."""
-    by_name = {product.name: product for product in database.products}
     rows = dict(database.workflows)
+    # products that rows are still linked to (a product the domain side removes) first, then the products
+    by_name = {product.name: product for row in rows.values() for product in row.products}
+    by_name.update((product.name, product) for product in database.products)
 
     def linked_to(row: DefinedWorkflow, product_names: Iterable[str]) -> DefinedWorkflow:
         return dataclasses.replace(row, products=tuple(sorted(by_name[name] for name in set(product_names))))
@@ -263,6 +265,24 @@ def test_a_live_row_linked_to_no_product_is_inferred_too() -> None:
             database(DefinedWorkflow("modify_thing", "MODIFY", "m", False)),
             Options(),
         )
+
+
+def test_links_to_products_this_revision_removes_do_not_count() -> None:
+    """Domain models remove User internal (the products are those after the revision): a row linked only
+    to it is decided by rule 4 now, as the next autogenerate would decide it, not kept by rule 3 and
+    unlinked into a row the next run cannot decide."""
+    after_removal = (EXTERNAL, GROUP)
+    row = DefinedWorkflow("modify_user", "MODIFY", "m", False, products=(INTERNAL,))
+    workflow = declared("modify_user", "workflows.user.modify_user", "MODIFY")
+    changes, after = settle(code(workflow), database(row, products=after_removal), default_workflows=())
+    assert [(link.workflow, link.products) for link in changes.linked] == [("modify_user", ("User external",))]
+    assert [(link.workflow, link.products) for link in changes.unlinked] == [("modify_user", ("User internal",))]
+    assert "inferred" in changes.linked[0].reason
+    assert live_links(after) == {"modify_user": ["User external"]}
+    group_row = DefinedWorkflow("modify_user_group", "MODIFY", "m", False, products=(GROUP,))
+    group_workflow = declared("modify_user_group", "workflows.user_group.modify_user_group", "MODIFY")
+    with pytest.raises(WorkflowPluginError, match=r"(?s)Cannot tell which product type.*modify_user_group"):
+        diff_workflows(code(group_workflow), database(group_row, products=(EXTERNAL, INTERNAL)), Options())
 
 
 def test_every_unresolved_workflow_is_listed_in_one_error_with_the_fix() -> None:

@@ -22,6 +22,7 @@ from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelecto
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
+    RenameWorkflowOp,
     RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
@@ -100,6 +101,8 @@ SPECS = [
 ]
 # Every kind of change, twice where a kind could mix its entries up, with hostile names and reasons.
 ALL_KINDS: list[WorkflowOp] = [
+    RenameWorkflowOp("old_name", "create_user", reason=HOSTILE[2]),
+    RenameWorkflowOp(HOSTILE[1], HOSTILE[0], soft_delete=True, reason=HOSTILE_REASONS[9]),
     RetireWorkflowOp(SPECS[0]),
     RetireWorkflowOp(SPECS[1]),
     *(AddWorkflowOp(spec) for spec in SPECS),
@@ -163,7 +166,14 @@ def test_rendered_operations_are_valid_python_with_only_expected_calls() -> None
     for text in (HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[4], HOSTILE[5], HOSTILE[6], HOSTILE[7]):
         assert text in literals
     # one dict per operation, under its kind's list: no reason broke out of its comment into code
-    assert entries(tree) == {"retired": 2, "added": len(SPECS) + 1, "updated": 2, "linked": 2, "unlinked": 2}
+    assert entries(tree) == {
+        "renamed": 2,
+        "retired": 2,
+        "added": len(SPECS) + 1,
+        "updated": 2,
+        "linked": 2,
+        "unlinked": 2,
+    }
 
 
 def test_reasons_show_escaped_in_one_comment_line_each() -> None:

@@ -692,16 +692,21 @@ def _resource_type_option(
 def _products_after(
     database: DefinedDomain, additions: Iterable[DomainChange], removals: Iterable[DomainChange]
 ) -> tuple[Product, ...]:
-    products = {name: Product(name, row.product_type, row.tag) for name, row in database.products.items()}
+    products = {name: Product(name, row.product_type, row.tag, row.status) for name, row in database.products.items()}
     for change in removals:
         if change.kind == "product":
             del products[change.key[0]]
     for change in additions:
         if change.kind == "product_type":
-            products[change.key[0]] = Product(change.key[0], str(change.columns["new"]), products[change.key[0]].tag)
+            products[change.key[0]] = dataclasses.replace(
+                products[change.key[0]], product_type=str(change.columns["new"])
+            )
         if change.kind == "product" and change.action == "add":
             products[change.key[0]] = Product(
-                change.key[0], str(change.columns["product_type"]), str(change.columns["tag"])
+                change.key[0],
+                str(change.columns["product_type"]),
+                str(change.columns["tag"]),
+                str(change.columns["status"]),
             )
     return tuple(products[name] for name in sorted(products))
 

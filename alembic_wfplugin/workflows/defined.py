@@ -9,7 +9,7 @@ Python object per row.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,12 +19,12 @@ from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
 
 # [[name, target, description, is_task, deleted, [linked products]], ...] ordered by name, and
-# [[name, product_type, tag], ...] ordered by name. A linked product is its position in the second list
+# [[name, product_type, tag, status], ...] ordered by name. A linked product is its position in the second list
 # (products.name is unique): sorting and sending small integers is half the database's work of names.
 STATE_QUERY = sa.text(
     """
     WITH numbered AS (
-        SELECT product_id, name, product_type, tag, row_number() OVER (ORDER BY name) - 1 AS position
+        SELECT product_id, name, product_type, tag, status, row_number() OVER (ORDER BY name) - 1 AS position
         FROM products
     ),
     links AS (
@@ -37,8 +37,9 @@ STATE_QUERY = sa.text(
                                                    w.deleted_at IS NOT NULL, coalesce(links.products, '{}'))
                                   ORDER BY w.name), '[]')
          FROM workflows AS w LEFT JOIN links ON links.workflow_id = w.workflow_id),
-        (SELECT coalesce(json_agg(json_build_array(name, product_type, tag) ORDER BY position), '[]')
-         FROM numbered)
+        (SELECT coalesce(json_agg(json_build_array(name, product_type, tag, status) ORDER BY position), '[]')
+         FROM numbered),
+        to_regclass('workflows_apscheduler_jobs') IS NOT NULL
     )::text
     """
 )
@@ -66,8 +67,8 @@ def database_snapshot(connection: Connection, before_sending: Callable[[], None]
 def parse_snapshot(snapshot: str) -> DatabaseState:
     rows: list[list[Any]]
     products_rows: list[list[Any]]
-    rows, products_rows = json.loads(snapshot)
-    products = tuple(Product(name, product_type, tag) for name, product_type, tag in products_rows)
+    rows, products_rows, has_schedules = json.loads(snapshot)
+    products = tuple(Product(*row) for row in products_rows)
     workflows = {
         name: DefinedWorkflow(
             name=name,
@@ -79,8 +80,26 @@ def parse_snapshot(snapshot: str) -> DatabaseState:
         )
         for name, target, description, is_task, deleted, linked in rows
     }
-    return DatabaseState(workflows=workflows, products=products)
+    return DatabaseState(workflows=workflows, products=products, has_schedules=has_schedules)
 
 
 def defined_workflows(connection: Connection) -> DatabaseState:
     return parse_snapshot(database_snapshot(connection))
+
+
+def scheduler_jobs(connection: Connection, workflows: Collection[str]) -> list[tuple[str, str, bool]]:
+    """``(workflow, job id, soft-deleted)`` of every scheduler job linked to one of ``workflows``; only on
+    orchestrator-core releases that keep schedules in the database (4.7+: ``DatabaseState.has_schedules``)."""
+    rows = connection.execute(SCHEDULES_QUERY, {"names": sorted(workflows)})
+    return [(name, job, deleted) for name, job, deleted in rows]
+
+
+# For the revisions: whether the database they run on has the schedule tables (decided at upgrade time).
+HAS_SCHEDULES = "SELECT to_regclass('workflows_apscheduler_jobs') IS NOT NULL"
+SCHEDULES_QUERY = sa.text(
+    """
+    SELECT w.name, j.schedule_id, w.deleted_at IS NOT NULL
+    FROM workflows_apscheduler_jobs AS j JOIN workflows AS w USING (workflow_id)
+    WHERE w.name = ANY(:names) ORDER BY w.name, j.schedule_id
+    """
+)

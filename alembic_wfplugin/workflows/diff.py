@@ -3,6 +3,7 @@ out. No I/O, no alembic, no SQLAlchemy, no orchestrator-core."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError
@@ -19,6 +20,7 @@ from alembic_wfplugin.workflows.model import (
     ProductIndex,
     ProductSelector,
     WorkflowChanges,
+    WorkflowRename,
     WorkflowSpec,
     WorkflowUpdate,
     is_task_target,
@@ -37,6 +39,7 @@ def diff_workflows(
     if options.default_product_workflows is not None:
         default_workflows = options.default_product_workflows
     _check_options(declared, database, options)
+    renamed, database, warnings = _renamed(declared, database, options)
     decisions, unresolved = decide_links(declared, database.workflows, database.products, options, default_workflows)
     if unresolved:
         raise WorkflowPluginError(unresolved_message(unresolved))
@@ -51,11 +54,19 @@ def diff_workflows(
     by_hand = frozenset(options.products_linked_by_hand)
     managed = ProductIndex(product for product in database.products if product.name not in by_hand)
     made_live, updated, linked, unlinked = [], [], [], []
+    end_links: dict[str, frozenset[str]] = {}
     for name, workflow in sorted(declared.items()):
         links, why_links = decisions[name].links, decisions[name].reason
+        row = database.workflows.get(name)
+        end_links[name] = links.resolve(managed) | {p.name for p in (row.products if row else ()) if p.name in by_hand}
         row = live.get(name)
-        if row is None:
-            state = "no row" if name not in database.workflows else "soft-deleted in the database"
+        if row is None or name in renamed:
+            if name in renamed:
+                state = f"renamed from {renamed[name].old!r} ({PREFIX}renames['workflows'])"
+            elif name not in database.workflows:
+                state = "no row"
+            else:
+                state = "soft-deleted in the database"
             made_live.append(
                 WorkflowSpec(
                     name=name,
@@ -80,12 +91,52 @@ def diff_workflows(
         if have - wanted:
             unlinked.append(LinkChange(name, tuple(sorted(have - wanted)), product_type, f"links: {why_links}"))
     return WorkflowChanges(
+        renamed=tuple(renamed[name] for name in sorted(renamed)),
         made_live=tuple(sorted(made_live, key=lambda spec: spec.sort_key)),
         retired=tuple(sorted(retired, key=lambda spec: spec.sort_key)),
         updated=tuple(sorted(updated, key=lambda update: update.sort_key)),
         linked=tuple(sorted(linked, key=lambda link: link.sort_key)),
         unlinked=tuple(sorted(unlinked, key=lambda link: link.sort_key)),
+        end_links=end_links,
+        warnings=tuple(warnings),
     )
+
+
+def _renamed(
+    declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, options: Options
+) -> tuple[dict[str, WorkflowRename], DatabaseState, list[str]]:
+    """The ``wfplugin_renames["workflows"]`` entries this database needs (the old name has a row, the new
+    one has none), and the database state as it is once they ran: each old row, live or soft-deleted, under
+    its new name (links and all). Never guessed. An entry already applied here is nothing to do; one where
+    both names have rows, or neither, renames nothing (a warning: the other changes make the new name what
+    the code says, and the old row is retired if live)."""
+    renames = options.renames.get("workflows", {})
+    rows = dict(database.workflows)
+    problems, warnings = [], []
+    renamed: dict[str, WorkflowRename] = {}
+    for old, new in sorted(renames.items()):
+        where = f"{PREFIX}renames['workflows'][{old!r}]"
+        if new not in declared:
+            problems.append(f"{where}: no LazyWorkflowInstance declares {new!r}{did_you_mean(new, declared)}")
+        elif old in declared:
+            problems.append(f"{where}: the code still declares {old!r}; remove its LazyWorkflowInstance")
+        elif list(renames.values()).count(new) > 1:
+            problems.append(f"{where}: several workflows are renamed to {new!r}; keep one entry")
+        elif old in rows and new in rows:
+            warnings.append(f"{where}: the database holds both {old!r} and {new!r}; nothing renamed")
+        elif old in rows:
+            row = rows.pop(old)
+            previous = retired_spec(dataclasses.replace(row, name=new), database.products, "")
+            reason = f"{PREFIX}renames['workflows']: keeps its workflow_id, processes, links and schedules"
+            renamed[new] = WorkflowRename(old, new, previous, row.deleted, reason)
+            rows[new] = dataclasses.replace(row, name=new)
+        elif new not in rows:
+            warnings.append(
+                f"{where}: the database holds neither {old!r}{did_you_mean(old, rows)} nor {new!r}; nothing renamed"
+            )
+    if problems:
+        raise WorkflowPluginError("Invalid alembic-wfplugin options or names:\n  - " + "\n  - ".join(problems))
+    return renamed, dataclasses.replace(database, workflows=rows), warnings
 
 
 def workflow_update(workflow: DeclaredWorkflow, row: DefinedWorkflow, options: Options) -> WorkflowUpdate:

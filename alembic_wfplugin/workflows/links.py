@@ -6,9 +6,9 @@ them is added or removed. For every other product, a declared workflow is linked
 1. **every product**, if it is a default product workflow (orchestrator-core's
    ``DEFAULT_PRODUCT_WORKFLOWS``, or ``wfplugin_default_product_workflows``), whatever its target;
 2. else **exactly the products its ``wfplugin_product_types`` entry selects**, if it has one;
-3. else, if it has a live row linked to at least one product (a product linked by hand counts): **the
-   products it is linked to now, plus every new product of a product type whose established products it
-   is all linked to**. A product is
+3. else, if it has a live row linked to at least one product that this revision keeps (a product linked
+   by hand counts; a product the revision removes does not): **the products it is linked to now, plus
+   every new product of a product type whose established products it is all linked to**. A product is
    *new* when no workflow under this rule 3 is linked to it (default and mapped workflows do not count,
    so products added together, or beside a mapped workflow, are all new); the others are *established*
    (``wfplugin_link_new_products=False`` turns the "plus" off);
@@ -53,12 +53,15 @@ def decide_links(
     products = tuple(products)
     managed = tuple(product for product in products if product.name not in by_hand)
     product_types = {product.product_type for product in products}
+    kept = frozenset(product.name for product in products)  # the products after this revision
     decided: dict[str, Decision] = {}
     current: dict[str, frozenset[str]] = {}  # rule 3's workflows -> their managed links
     unresolved: list[str] = []
     for name, workflow in sorted(declared.items()):
         row = rows.get(name)
-        linked = frozenset() if row is None or row.deleted else frozenset(p.name for p in row.products)
+        # links to products this revision removes do not count: without them the row is linked to
+        # nothing, so the next autogenerate would apply rule 4; this one does
+        linked = frozenset() if row is None or row.deleted else frozenset(p.name for p in row.products) & kept
         if name in default_workflows:
             decided[name] = Decision(Links(every_product=True), "every product (a default product workflow)")
         elif name in options.product_types:

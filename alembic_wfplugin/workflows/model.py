@@ -37,6 +37,8 @@ class Product:
     name: str
     product_type: str
     tag: str
+    # orchestrator-core checks the workflows of active products only (task_validate_products)
+    status: str = field(default="active", compare=False)
 
 
 class ProductIndex:
@@ -116,6 +118,7 @@ class DefinedWorkflow:
 class DatabaseState:
     workflows: Mapping[str, DefinedWorkflow]
     products: tuple[Product, ...]
+    has_schedules: bool = False  # orchestrator-core 4.7+ keeps schedules in workflows_apscheduler_jobs
 
     @property
     def product_types(self) -> frozenset[str]:
@@ -184,12 +187,27 @@ class LinkChange:
 
 
 @dataclass(frozen=True)
+class WorkflowRename:
+    """A row renamed in place (``wfplugin_renames["workflows"]``), and the row as it was, for the downgrade."""
+
+    old: str
+    new: str
+    previous: WorkflowSpec  # the old row's columns and links, under the new name (restored before renaming back)
+    was_deleted: bool = False  # the old row was soft-deleted: the downgrade soft-deletes it again
+    reason: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class WorkflowChanges:
+    renamed: tuple[WorkflowRename, ...] = ()  # run first; each renamed workflow is made live below
     made_live: tuple[WorkflowSpec, ...] = ()  # declared, no live row: inserted or brought back
     retired: tuple[WorkflowSpec, ...] = ()  # a live row the code no longer declares, as it is
     updated: tuple[WorkflowUpdate, ...] = ()
     linked: tuple[LinkChange, ...] = ()
     unlinked: tuple[LinkChange, ...] = ()
+    # every declared workflow -> the products it is linked to once these changes ran (for the checks)
+    end_links: Mapping[str, frozenset[str]] = field(default_factory=dict, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # for people; nothing to migrate
 
     def is_empty(self) -> bool:
-        return not (self.made_live or self.retired or self.updated or self.linked or self.unlinked)
+        return not (self.renamed or self.made_live or self.retired or self.updated or self.linked or self.unlinked)

@@ -15,7 +15,7 @@ from alembic_wfplugin.workflows.model import ColumnChange, WorkflowSpec
 
 
 class WorkflowOp(MigrateOperation):
-    kind: ClassVar[str]  # the one word for this change: add, retire, update, link, unlink
+    kind: ClassVar[str]  # the one word for this change: rename, add, retire, update, link, unlink
     name: str  # the workflow
     reason: str
 
@@ -52,14 +52,57 @@ class SpecOp(WorkflowOp):
         return (f"{self.kind}_workflow", self.name, self.spec.target, str(self.spec.links))
 
 
+class RenameWorkflowOp(WorkflowOp):
+    """Rename a row in place where the old name has a row and the new one none (decided when the revision
+    runs): it keeps its workflow_id, processes, product links and schedules. The add that follows makes
+    it what the code says. ``soft_delete``: also soft-delete it (a downgrade, where the old row was)."""
+
+    kind = "rename"
+
+    def __init__(
+        self, old: str, new: str, *, soft_delete: bool = False, was_deleted: bool = False, reason: str = ""
+    ) -> None:
+        self.old = old
+        self.name = new
+        self.soft_delete = soft_delete
+        self.was_deleted = was_deleted  # the row was soft-deleted before the upgrade: its reverse soft-deletes
+        self.reason = reason
+
+    def reverse(self) -> RenameWorkflowOp:
+        return RenameWorkflowOp(
+            self.name,
+            self.old,
+            soft_delete=self.was_deleted,
+            was_deleted=self.soft_delete,
+            reason=f"undoes: {self.reason}",
+        )
+
+    def details(self) -> tuple[str, str]:
+        return (f"from {self.old!r}", "")
+
+    def describe(self) -> str:
+        return f"renamed workflow {self.old!r} to {self.name!r}"
+
+    def to_diff_tuple(self) -> tuple[str, str, str]:
+        return ("rename_workflow", self.old, self.name)
+
+
 class AddWorkflowOp(SpecOp):
     """Make a workflow live as the code declares it, whatever its row's state where the revision runs:
     absent (inserted), soft-deleted (brought back with its id, processes and description) or live; then
-    linked to exactly ``spec.links`` (links to ``spec.kept_links`` left alone)."""
+    linked to exactly ``spec.links`` (links to ``spec.kept_links`` left alone). ``restores``: for a
+    renamed workflow, the row as it was (under the new name), which the downgrade writes back instead of
+    retiring the row."""
 
     kind = "add"
 
-    def reverse(self) -> RetireWorkflowOp:
+    def __init__(self, spec: WorkflowSpec, restores: WorkflowSpec | None = None) -> None:
+        super().__init__(spec)
+        self.restores = restores
+
+    def reverse(self) -> SpecOp:
+        if self.restores is not None:
+            return AddWorkflowOp(dataclasses.replace(self.restores, reason=f"undoes: {self.reason}"))
         return RetireWorkflowOp(dataclasses.replace(self.spec, reason=f"undoes: {self.reason}"))
 
 

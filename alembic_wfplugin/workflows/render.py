@@ -15,11 +15,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from alembic_wfplugin.pysource import INDENT, block_source, dict_literal, execute_source, indent, stop_if_source
+from alembic_wfplugin.pysource import (
+    INDENT,
+    block_source,
+    call_source,
+    dict_literal,
+    execute_source,
+    indent,
+    stop_if_source,
+)
+from alembic_wfplugin.workflows.defined import HAS_SCHEDULES
 from alembic_wfplugin.workflows.model import WorkflowSpec
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
     LinkProductsOp,
+    RenameWorkflowOp,
     RetireWorkflowOp,
     UnlinkProductsOp,
     UpdateWorkflowOp,
@@ -134,14 +144,47 @@ def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
     return [*lines[:-1], *check, lines[-1]]
 
 
+RENAME_COMMENT = """\
+# Workflows renamed in place (wfplugin_renames), where this database has a row under the old name and
+# none under the new: the row keeps its workflow_id, processes, product links and schedules ("soft_delete":
+# soft-deleted as well, as the row was). Elsewhere nothing is renamed; the blocks below then make the
+# new name what the code says."""
+
+RENAME = """
+UPDATE workflows
+SET name = :new, deleted_at = CASE WHEN :soft_delete THEN now() ELSE deleted_at END
+WHERE name = :old AND NOT EXISTS (SELECT 1 FROM workflows WHERE name = :new)
+"""
+
+
+def render_renames(ops: Sequence[RenameWorkflowOp]) -> list[str]:
+    entries = [(op.reason, dict_literal({"old": op.old, "new": op.name, "soft_delete": op.soft_delete})) for op in ops]
+    return block_source("renamed", [RENAME_COMMENT], entries, [execute_source(RENAME, "workflow")], "workflow")
+
+
 RETIRE_COMMENT = """\
 # Retired workflows: each is deleted if it never ran, else soft-deleted (deleted_at = now(), as
-# orchestrator-core does) so that its processes keep their history."""
+# orchestrator-core does) so that its processes keep their history. Its scheduler jobs go first (where
+# this release of orchestrator-core has them: 4.7+), so that none starts a workflow that is gone; a
+# downgrade does not bring them back (a job linked to another workflow too only loses this link)."""
 
-SCHEDULES_NOTE = """\
-# Schedules: a delete also drops the workflow's workflows_apscheduler_jobs rows (cascade), a
-# soft-delete keeps them; neither removes the scheduler's job (apscheduler_jobs): remove schedules of
-# retired workflows in the UI or API."""
+DELETE_SCHEDULES = """
+DELETE FROM apscheduler_jobs
+WHERE id IN (
+SELECT schedule_id FROM workflows_apscheduler_jobs
+WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :name)
+)
+AND NOT EXISTS (
+SELECT 1 FROM workflows_apscheduler_jobs AS other
+WHERE other.schedule_id = apscheduler_jobs.id
+AND other.workflow_id <> (SELECT workflow_id FROM workflows WHERE name = :name)
+)
+"""
+
+UNLINK_SCHEDULES = """
+DELETE FROM workflows_apscheduler_jobs
+WHERE workflow_id = (SELECT workflow_id FROM workflows WHERE name = :name)
+"""
 
 DELETE_UNUSED = """
 DELETE FROM workflows WHERE name = :name
@@ -154,11 +197,24 @@ WHERE name = :name AND deleted_at IS NULL
 """
 
 
-def render_retires(ops: Sequence[RetireWorkflowOp], *, with_schedules_note: bool) -> list[str]:
-    header = [RETIRE_COMMENT + ("\n" + SCHEDULES_NOTE if with_schedules_note else "")]
+def render_retires(ops: Sequence[RetireWorkflowOp]) -> list[str]:
     entries = [(op.reason, dict_literal({"name": op.name})) for op in ops]
-    loop = [execute_source(DELETE_UNUSED, "workflow"), execute_source(SOFT_DELETE, "workflow")]
-    return block_source("retired", header, entries, loop, "workflow")
+    schedules = (
+        "if has_schedules:\n"
+        + INDENT
+        + indent(execute_source(DELETE_SCHEDULES, "workflow"))
+        + "\n"
+        + INDENT
+        + indent(execute_source(UNLINK_SCHEDULES, "workflow"))
+    )
+    loop = [schedules, execute_source(DELETE_UNUSED, "workflow"), execute_source(SOFT_DELETE, "workflow")]
+    lines = block_source("retired", [RETIRE_COMMENT], entries, loop, "workflow")
+    sql = '"""\n' + HAS_SCHEDULES + '\n"""'
+    has_schedules = [
+        "result = " + call_source("conn.execute", call_source("sa.text", sql)),
+        "has_schedules = result.scalar()",
+    ]
+    return [*lines[:-1], *has_schedules, lines[-1]]
 
 
 UPDATE_LIVE = """
@@ -262,17 +318,13 @@ def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps)
         while index < len(ops) and type(ops[index]) is kind:
             run.append(ops[index])
             index += 1
-        if kind is RetireWorkflowOp:
-            # the schedules note once per file: in the first function rendered that retires something
-            note = not getattr(autogen_context, "_wfplugin_schedules_noted", False)
-            autogen_context._wfplugin_schedules_noted = True  # type: ignore[attr-defined]
-            lines += render_retires(run, with_schedules_note=note)  # type: ignore[arg-type]
-        else:
-            lines += RENDERERS[kind](run)
+        lines += RENDERERS[kind](run)
     return lines
 
 
 RENDERERS: dict[type[WorkflowOp], Callable[[list], list[str]]] = {  # type: ignore[type-arg]
+    RenameWorkflowOp: render_renames,
+    RetireWorkflowOp: render_retires,
     AddWorkflowOp: render_adds,
     UpdateWorkflowOp: render_updates,
     LinkProductsOp: render_links,
