@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.resources
+import logging
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TextIO, TypeVar
 
 from alembic.autogenerate.api import RevisionContext
@@ -31,7 +32,7 @@ from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
 Container = TypeVar("Container", WorkflowOps, DomainOps)
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
-COLOURS = {"add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # by WorkflowOp.kind
+COLOURS = {"rename": "34", "add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # WorkflowOp.kind
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,7 +72,7 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
     try:
         # stdout holds the report only: what importing the application and orchestrator-core prints
         # (its log lines) goes to stderr, so `diff > report.txt` and pipes get the report alone.
-        with contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr), warnings_logged() as warnings:
             script = drift(config(path, section, orchestrator_versions=orchestrator_versions))
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -82,12 +83,37 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
     ops, domain = workflow_ops(script), domain_ops(script)
     report(ops, sys.stdout, hint=not domain)
     report_domain(domain, sys.stdout)
+    report_warnings(warnings, sys.stdout)
     if show_revision and (ops or domain):
         from alembic.autogenerate import render_python_code
 
         sys.stdout.write("\nWhat autogenerate would write into upgrade():\n\n    ")
         sys.stdout.write(render_python_code(script.upgrade_ops_list[-1]).strip() + "\n")
     return DRIFT if ops or domain else IN_SYNC
+
+
+@contextlib.contextmanager
+def warnings_logged() -> Iterator[list[str]]:
+    """The warnings the comparator logs (as autogenerate and ``alembic check`` show them), collected."""
+    collected: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            collected.append(record.getMessage())
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("alembic.wfplugin")
+    logger.addHandler(handler)
+    try:
+        yield collected
+    finally:
+        logger.removeHandler(handler)
+
+
+def report_warnings(warnings: Sequence[str], out: TextIO) -> None:
+    """What the comparison found that no revision changes (warnings do not make drift)."""
+    if warnings:
+        out.write(f"\nWarnings ({len(warnings)}):\n\n" + "".join(f"  - {warning}\n" for warning in warnings))
 
 
 def on_embedded_server(path: str, section: str, orchestrator_versions: bool) -> int:

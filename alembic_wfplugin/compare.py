@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
@@ -26,9 +27,9 @@ from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
-from alembic_wfplugin.workflows.checks import lacking_targets, untranslated
+from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
-from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot, scheduler_jobs
+from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
 from alembic_wfplugin.workflows.model import (
     DatabaseState,
@@ -134,14 +135,14 @@ def _changes(
     translated, translations_dir = compat.workflow_translations()
     warnings = untranslated(registry, translated, translations_dir)  # read every run: a file of its own
     changes, domain, database, declared = _compared_changes(connection, options, cache, reading, registry)
-    if database is not None and declared is not None:  # compared (not the cache's "nothing again")
-        found = [*changes.warnings, *lacking_targets(declared, changes.end_links, database.products)]
-        found += _schedules_of_undeclared(connection, declared, database, changes)
-        if found:
-            cache.this_run.in_sync = None  # the shortcut would be silent: compare (and warn) again next time
-        warnings += found
+    found = list(changes.warnings)  # the cache's "nothing again": the warnings of the comparison it stands for
+    if database is not None and declared is not None:
+        found += lacking_targets(declared, changes.end_links, database.products)
+        found += scheduled_but_undeclared(declared, database, changes)
+        cache.this_run.in_sync_warnings = tuple(found)
+    warnings += found
     for warning in warnings:
-        log.warning("%s", warning)
+        warn(warning)
     if warnings and options.warnings_are_errors:
         raise WorkflowPluginError(
             "Warnings, and wfplugin_warnings_are_errors=True:\n  - "
@@ -151,30 +152,17 @@ def _changes(
     return changes, domain
 
 
-def _schedules_of_undeclared(
-    connection: Connection, declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, changes: WorkflowChanges
-) -> list[str]:
-    """One warning listing the scheduler jobs of workflows the code no longer declares (rows this revision
-    retires, and rows soft-deleted earlier whose jobs would keep firing), or none."""
-    retired = {spec.name for spec in changes.retired}
-    renamed = {rename.old for rename in changes.renamed}
-    undeclared = set(database.workflows) - set(declared) - renamed
-    jobs = scheduler_jobs(connection, undeclared) if undeclared and database.has_schedules else []
-    if not jobs:
-        return []
-    described = [
-        f"{job!r} of {name!r} ("
-        + (
-            "this revision retires it and removes the job"
-            if name in retired
-            else "soft-deleted: remove the job in orchestrator-core's UI or API"
-            if deleted
-            else "live"
-        )
-        + ")"
-        for name, job, deleted in jobs
-    ]
-    return [f"Scheduler jobs of workflows the code no longer declares: {', '.join(described)}."]
+def warn(message: str) -> None:
+    """Log a warning through ``alembic.wfplugin``; to stderr as well where logging would show it nowhere
+    (orchestrator-core's env.py configures no logging: plain ``alembic check`` has only alembic's
+    NullHandler), so that every entry point shows it."""
+    log.warning("%s", message)
+    logger: logging.Logger | None = log
+    while logger is not None:
+        if any(not isinstance(h, logging.NullHandler) and h.level <= logging.WARNING for h in logger.handlers):
+            return
+        logger = logger.parent if logger.propagate else None
+    print(f"WARNING [{log.name}] {message}", file=sys.stderr)
 
 
 def _compared_changes(
@@ -193,7 +181,7 @@ def _compared_changes(
         snapshot = reading.result()
         key = comparison_key(digest, snapshot, options, default_workflows)
         if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
-            return WorkflowChanges(), None, None, None
+            return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None
         if declared is None:
             declared = declared_workflows(registry, from_source=from_source, cache=cache)
         database = parse_snapshot(snapshot)

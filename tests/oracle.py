@@ -14,7 +14,7 @@ The products' models must be in ``SUBSCRIPTION_MODEL_REGISTRY`` (the ``model_reg
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
@@ -171,3 +171,31 @@ def validate_products_steps() -> dict[str, str]:
             text = f"{type(error).__name__}: {error}" if details is None else f"{error.message}: {details}"
             results[step.__name__] = text if isinstance(error, BaseException) else repr(error)
     return results
+
+
+TRANSLATIONS_STEP = "check_workflows_for_matching_targets_and_descriptions"
+MISSING_TRANSLATIONS = "Workflows with missing translations: "
+
+
+def assert_validate_products_passes(untranslated: Collection[str], steps: Mapping[str, str]) -> None:
+    """Every step of ``task_validate_products`` (``steps``: ``validate_products_steps()``) passed, except the
+    translations check where the test application lacks translations on purpose: that one failed naming
+    exactly ``untranslated`` (the workflows alembic-wfplugin's warning named), or passed when it is empty."""
+    failures = {step: text for step, text in steps.items() if text != "Success"}
+    translations = failures.pop(TRANSLATIONS_STEP, None)
+    assert failures == {}, failures
+    if translations is None:
+        assert not untranslated, f"orchestrator-core translates {sorted(untranslated)}, the plugin warned"
+        return
+    assert translations.startswith(MISSING_TRANSLATIONS), translations
+    assert set(translations.removeprefix(MISSING_TRANSLATIONS).splitlines()) == set(untranslated)
+
+
+def products_lacking_workflows() -> list[str]:
+    """The products ``check_that_products_have_create_modify_and_terminate_workflows`` reports (it passes,
+    and lists them in its state)."""
+    step = _core("workflows.tasks.validate_products").check_that_products_have_create_modify_and_terminate_workflows
+    with _db().database_scope():
+        process = step({})
+    state = process.unwrap()
+    return sorted(state["products_without_at_least_create_modify_terminate_validate_workflows"])

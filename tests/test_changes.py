@@ -115,7 +115,7 @@ def test_retired_workflow_with_processes_is_soft_deleted_and_keeps_its_history(r
 
     source = new_revision(app, "retire two")
     assert retired_names(source) == ["modify_user", "terminate_user"]
-    assert "Schedules:" in source
+    assert "Its scheduler jobs go first" in source
     upgrade_then_in_sync(app)
     after = rows(app)
     assert "terminate_user" not in after  # never ran: deleted, links with it

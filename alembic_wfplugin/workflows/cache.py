@@ -117,6 +117,7 @@ class Remembered:
     modules: Resolutions = field(default_factory=Resolutions)  # module -> file, and what that rested on
     declared: DeclaredMemo | None = None
     in_sync: str | None = None  # the key of the last comparison that found nothing
+    in_sync_warnings: tuple[str, ...] = ()  # and what it warned of, shown again when it stands for a run
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +127,7 @@ class Remembered:
             "observed": self.modules.observed,
             "declared": None if self.declared is None else dataclasses.astuple(self.declared),
             "in_sync": self.in_sync,
+            "in_sync_warnings": list(self.in_sync_warnings),
         }
 
     @classmethod
@@ -140,6 +142,7 @@ class Remembered:
             modules=Resolutions(dict(document["modules"]), dict(document["observed"])),
             declared=None if declared is None else DeclaredMemo(*declared),
             in_sync=document["in_sync"],
+            in_sync_warnings=tuple(document["in_sync_warnings"]),
         )
 
 
@@ -150,7 +153,8 @@ class ComparisonCache:
         self.path = path
         self.version = code_version()
         self.last = self._load(path) if path is not None else Remembered()  # as read
-        self.this_run = Remembered(in_sync=self.last.in_sync)  # what this run used, to be saved
+        # what this run used, to be saved
+        self.this_run = Remembered(in_sync=self.last.in_sync, in_sync_warnings=self.last.in_sync_warnings)
         self.module_files = source.ModuleFiles(self.last.modules)  # where the registered modules are
         self.parsed = 0  # modules parsed in this run (not in the cache)
         self._now_ns = time.time_ns()  # fingerprints of files changed just before are not kept
@@ -212,7 +216,9 @@ class ComparisonCache:
         if _files_hash(paths, fingerprints) != memo.files:
             return None
         # the last run's entries and fingerprints are all still true: kept as they are
-        self.this_run = dataclasses.replace(self.last, in_sync=self.this_run.in_sync)
+        self.this_run = dataclasses.replace(
+            self.last, in_sync=self.this_run.in_sync, in_sync_warnings=self.this_run.in_sync_warnings
+        )
         return memo.digest
 
     def remember_declared(self, registry: Mapping[str, Any], declared: Mapping[str, DeclaredWorkflow]) -> str:

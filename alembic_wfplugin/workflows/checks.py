@@ -5,14 +5,16 @@ autogenerate time: warnings, not changes (pure: no I/O).
   entry under ``"workflow"`` in the translations (orchestrator-core's own ``en-GB.json`` merged with the
   application's ``TRANSLATIONS_DIR``);
 - ``check_that_products_have_create_modify_and_terminate_workflows`` lists every active product that is
-  not linked to a workflow of each of its four targets (``modify_note`` does not count).
+  not linked to a workflow of each of its four targets (``modify_note`` does not count);
+- and orchestrator-core's scheduler starts the workflow of a job whose workflow the code no longer
+  declares, and fails.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from alembic_wfplugin.workflows.model import DeclaredWorkflow, Product
+from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, Product, WorkflowChanges
 
 CHECKED_TARGETS = ("CREATE", "MODIFY", "TERMINATE", "VALIDATE")  # task_validate_products' order: its list
 
@@ -55,3 +57,26 @@ def lacking_targets(
         f"task_validate_products reports on ({', '.join(CHECKED_TARGETS)}): {', '.join(lacking)}. "
         "Declare the workflows in the code (or accept its report)."
     ]
+
+
+def scheduled_but_undeclared(
+    declared: Mapping[str, DeclaredWorkflow], database: DatabaseState, changes: WorkflowChanges
+) -> list[str]:
+    """One warning listing the scheduler jobs of workflows the code no longer declares (rows these changes
+    retire, whose jobs the revision removes; rows soft-deleted earlier, whose jobs keep firing), or none."""
+    retired = {spec.name for spec in changes.retired}
+    renamed = {rename.old for rename in changes.renamed}  # their jobs move with the row
+    described = []
+    for name, job, deleted in database.schedules:
+        if name in declared or name in renamed:
+            continue
+        if name in retired:
+            what = "this revision retires it and removes the job"
+        elif deleted:
+            what = "soft-deleted: remove the job in orchestrator-core's UI or API"
+        else:
+            what = "live"
+        described.append(f"{job!r} of {name!r} ({what})")
+    if not described:
+        return []
+    return [f"Scheduler jobs of workflows the code no longer declares: {', '.join(described)}."]

@@ -1,4 +1,5 @@
-"""The database side: the ``workflows`` rows and the products they are linked to, in one statement.
+"""The database side: the ``workflows`` rows and the products they are linked to, in one statement (and
+the scheduler jobs linked to workflows in a second, on releases that keep schedules in the database).
 
 The database builds the whole state as one JSON text: one row to transfer and one string to parse
 (``json.loads`` is C), instead of a Python row per workflow; and the text itself is what the comparison
@@ -9,7 +10,7 @@ Python object per row.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,9 +19,10 @@ from sqlalchemy.engine import Connection
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
 
-# [[name, target, description, is_task, deleted, [linked products]], ...] ordered by name, and
-# [[name, product_type, tag, status], ...] ordered by name. A linked product is its position in the second list
-# (products.name is unique): sorting and sending small integers is half the database's work of names.
+# [[name, target, description, is_task, deleted, [linked products]], ...] ordered by name,
+# [[name, product_type, tag, status], ...] ordered by name, and whether the schedule tables exist. A linked
+# product is its position in the second list (products.name is unique): sorting and sending small integers
+# is half the database's work of names.
 STATE_QUERY = sa.text(
     """
     WITH numbered AS (
@@ -61,13 +63,16 @@ def database_snapshot(connection: Connection, before_sending: Callable[[], None]
             "The database has no orchestrator-core schema (tables workflows, products, products_workflows): "
             f"{str(exc.orig).splitlines()[0]}. Run `python main.py db upgrade heads` first."
         ) from exc
+    if text.endswith("true]"):  # the release keeps schedules in the database (4.7+): a second, small statement
+        text += "\n" + connection.execute(SCHEDULES_QUERY).scalar_one()
     return text
 
 
 def parse_snapshot(snapshot: str) -> DatabaseState:
     rows: list[list[Any]]
     products_rows: list[list[Any]]
-    rows, products_rows, has_schedules = json.loads(snapshot)
+    state, _, schedules = snapshot.partition("\n")
+    rows, products_rows, _has_schedules = json.loads(state)
     products = tuple(Product(*row) for row in products_rows)
     workflows = {
         name: DefinedWorkflow(
@@ -80,26 +85,21 @@ def parse_snapshot(snapshot: str) -> DatabaseState:
         )
         for name, target, description, is_task, deleted, linked in rows
     }
-    return DatabaseState(workflows=workflows, products=products, has_schedules=has_schedules)
+    jobs = tuple((name, job, deleted) for name, job, deleted in json.loads(schedules or "[]"))
+    return DatabaseState(workflows=workflows, products=products, schedules=jobs)
 
 
 def defined_workflows(connection: Connection) -> DatabaseState:
     return parse_snapshot(database_snapshot(connection))
 
 
-def scheduler_jobs(connection: Connection, workflows: Collection[str]) -> list[tuple[str, str, bool]]:
-    """``(workflow, job id, soft-deleted)`` of every scheduler job linked to one of ``workflows``; only on
-    orchestrator-core releases that keep schedules in the database (4.7+: ``DatabaseState.has_schedules``)."""
-    rows = connection.execute(SCHEDULES_QUERY, {"names": sorted(workflows)})
-    return [(name, job, deleted) for name, job, deleted in rows]
-
-
 # For the revisions: whether the database they run on has the schedule tables (decided at upgrade time).
 HAS_SCHEDULES = "SELECT to_regclass('workflows_apscheduler_jobs') IS NOT NULL"
+# [[workflow, job id, soft-deleted], ...]: scheduler jobs are few (one per schedule set up in the UI or API)
 SCHEDULES_QUERY = sa.text(
     """
-    SELECT w.name, j.schedule_id, w.deleted_at IS NOT NULL
+    SELECT coalesce(json_agg(json_build_array(w.name, j.schedule_id, w.deleted_at IS NOT NULL)
+                             ORDER BY w.name, j.schedule_id), '[]')::text
     FROM workflows_apscheduler_jobs AS j JOIN workflows AS w USING (workflow_id)
-    WHERE w.name = ANY(:names) ORDER BY w.name, j.schedule_id
     """
 )

@@ -118,7 +118,8 @@ class DefinedWorkflow:
 class DatabaseState:
     workflows: Mapping[str, DefinedWorkflow]
     products: tuple[Product, ...]
-    has_schedules: bool = False  # orchestrator-core 4.7+ keeps schedules in workflows_apscheduler_jobs
+    # (workflow, scheduler job id, workflow soft-deleted): orchestrator-core 4.7+ keeps schedules in the database
+    schedules: tuple[tuple[str, str, bool], ...] = ()
 
     @property
     def product_types(self) -> frozenset[str]:
