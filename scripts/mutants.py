@@ -151,6 +151,41 @@ MUTATIONS = [
         "            if init is None:",
         ["tests/test_cache.py"],
     ),
+    (
+        "validation: links to products the revision removes keep a workflow under rule 3",
+        "alembic_wfplugin/workflows/links.py",
+        "frozenset(p.name for p in row.products) & kept",
+        "frozenset(p.name for p in row.products)",
+        ["tests/test_diff.py", "tests/test_domain_round_trip.py"],
+    ),
+    (
+        "validation: a retire leaves its scheduler jobs",
+        "alembic_wfplugin/workflows/render.py",
+        '"if has_schedules:\\n"',
+        '"if False:\\n"',
+        ["tests/test_validation.py"],
+    ),
+    (
+        "validation: a renamed workflow's downgrade retires it",
+        "alembic_wfplugin/workflows/ops.py",
+        "        if self.restores is not None:",
+        "        if False:",
+        ["tests/test_validation.py"],
+    ),
+    (
+        "validation: products lacking a target are counted whatever their status",
+        "alembic_wfplugin/workflows/checks.py",
+        'if product.status == "active" and missing:',
+        "if missing:",
+        ["tests/test_checks.py"],
+    ),
+    (
+        "validation: the cache's shortcut forgets the warnings",
+        "alembic_wfplugin/compare.py",
+        "            return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None",
+        "            return WorkflowChanges(), None, None, None",
+        ["tests/test_cache.py"],
+    ),
 ]
 
 

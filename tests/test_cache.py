@@ -221,7 +221,11 @@ def test_an_edited_cache_file_is_ignored_as_a_whole(package: Path, connection: s
 
 
 def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
-    package: Path, connection: sa.Connection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    package: Path,
+    connection: sa.Connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # the code's workflows made live, as the revision would
     connection.execute(
@@ -239,9 +243,18 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
         calls.append(args)
         return real_diff(*args, **kwargs)
 
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.name == "alembic.wfplugin" and r.levelname == "WARNING"]
+
+    caplog.clear()
+    assert run_comparator(connection, tmp_path / "cache") == []
+    compared = warnings()
+    assert any("task_validate_products reports on" in warning for warning in compared)  # no VALIDATE workflow
     monkeypatch.setattr(compare, "diff_workflows", counted)
+    caplog.clear()
     assert run_comparator(connection, tmp_path / "cache") == []
     assert calls == []  # same code, same database, same options: the diff is not run again
+    assert warnings() == compared  # and it warns of what the comparison it stands for warned of
 
     connection.execute(sa.text("UPDATE workflows SET target = 'CREATE' WHERE name = 'cached_wf'"))
     ops = run_comparator(connection, tmp_path / "cache")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ from alembic_wfplugin.workflows.model import (
     Product,
     ProductSelector,
     WorkflowChanges,
+    WorkflowRename,
     WorkflowSpec,
     WorkflowUpdate,
 )
@@ -119,12 +121,16 @@ def apply(database: DatabaseState, changes: WorkflowChanges) -> DatabaseState:
     def linked_to(row: DefinedWorkflow, product_names: Iterable[str]) -> DefinedWorkflow:
         return dataclasses.replace(row, products=tuple(sorted(by_name[name] for name in set(product_names))))
 
+    for rename in changes.renamed:  # in place, where the old name has a row and the new one none
+        assert rename.old in rows and rename.new not in rows, rename
+        rows[rename.new] = dataclasses.replace(rows.pop(rename.old), name=rename.new)
     for spec in changes.retired:
         assert not rows[spec.name].deleted, spec.name
         rows[spec.name] = dataclasses.replace(rows[spec.name], deleted=True)  # links stay, as a soft-delete
+    renamed = {rename.new for rename in changes.renamed}
     for spec in changes.made_live:
         old = rows.get(spec.name)
-        assert old is None or old.deleted, spec.name
+        assert old is None or old.deleted or spec.name in renamed, spec.name
         kept = set(spec.kept_links)
         wanted = set(spec.links.resolve(product for product in database.products if product.name not in kept))
         description = spec.description
@@ -945,9 +951,76 @@ def test_a_workflow_linked_only_to_products_linked_by_hand_keeps_its_links() -> 
 def test_the_core_imports_neither_alembic_nor_sqlalchemy_nor_orchestrator_core() -> None:
     program = (
         "import sys\n"
-        "import alembic_wfplugin.workflows.diff, alembic_wfplugin.workflows.links\n"
+        "import alembic_wfplugin.workflows.diff, alembic_wfplugin.workflows.links, alembic_wfplugin.workflows.checks\n"
         "heavy = [m for m in sys.modules if m.split('.')[0] in ('alembic', 'sqlalchemy', 'orchestrator')]\n"
         "print(heavy)\n"
     )
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+RENAME = Options(renames={"workflows": {"modify_user": "update_user"}})
+UPDATE_USER = declared("update_user", "workflows.user.update_user", "MODIFY")
+
+
+def renamed_code() -> dict[str, DeclaredWorkflow]:
+    workflows = registered_code(UPDATE_USER)
+    del workflows["modify_user"]
+    return workflows
+
+
+def test_a_renamed_workflow_is_the_same_row_under_its_new_name() -> None:
+    before = registered_database(linked={"modify_user": (EXTERNAL,)})
+    changes, after = settle(renamed_code(), before, RENAME)
+    was = Links(selectors=(ProductSelector("User", "USER_EXT"),))  # as link_spec describes the row's links
+    previous = WorkflowSpec("update_user", "MODIFY", "modify_user", False, was)
+    assert changes.renamed == (WorkflowRename("modify_user", "update_user", previous, False),)
+    assert not changes.retired and not changes.updated and not changes.linked
+    (spec,) = changes.made_live  # the code's end state, from the row it was: its links as they are
+    assert (spec.name, spec.links, spec.target) == ("update_user", Links(products=("User external",)), "MODIFY")
+    assert "renamed from 'modify_user'" in spec.reason
+    assert "modify_user" not in after.workflows and live_links(after)["update_user"] == ["User external"]
+    # already applied here: nothing to do, and no warning
+    assert diff_workflows(renamed_code(), after, RENAME, DEFAULTS) == WorkflowChanges()
+    assert diff_workflows(renamed_code(), after, RENAME, DEFAULTS).warnings == ()
+
+
+def test_a_renamed_soft_deleted_row_comes_back_and_its_target_follows_the_code() -> None:
+    row = DefinedWorkflow("modify_user", "CREATE", "m", False, deleted=True, products=(INTERNAL,))
+    changes, after = settle(renamed_code(), registered_database(rows=[row]), RENAME)
+    (rename,) = changes.renamed
+    assert rename.was_deleted and rename.previous.target == "CREATE"
+    (spec,) = changes.made_live
+    assert spec.target == "MODIFY" and "inferred" in spec.reason  # a soft-deleted row's links do not count
+    assert live_links(after)["update_user"] == ["User external", "User internal"]
+
+
+def test_renames_that_cannot_apply_here_are_warnings_and_wrong_ones_errors() -> None:
+    both = registered_database(rows=[DefinedWorkflow("update_user", "MODIFY", "u", False, products=(EXTERNAL,))])
+    changes = diff_workflows(renamed_code(), both, RENAME, DEFAULTS)
+    assert not changes.renamed and [spec.name for spec in changes.retired] == ["modify_user"]
+    assert changes.warnings == (
+        "wfplugin_renames['workflows']['modify_user']: the database holds both "
+        "'modify_user' and 'update_user'; nothing renamed",
+    )
+    typo = Options(renames={"workflows": {"modify_usr": "update_user"}})
+    neither = registered_database()
+    workflows = renamed_code()
+    changes = diff_workflows(
+        workflows,
+        dataclasses.replace(
+            neither, workflows={name: row for name, row in neither.workflows.items() if name != "modify_user"}
+        ),
+        typo,
+        DEFAULTS,
+    )
+    assert "holds neither 'modify_usr' (did you mean 'modify_user_group'?) nor 'update_user'" in changes.warnings[0]
+    for renames, expected in (
+        ({"modify_user": "updte_user"}, "no LazyWorkflowInstance declares 'updte_user' (did you mean 'update_user'?)"),
+        ({"create_user": "update_user"}, "the code still declares 'create_user'"),
+        ({"modify_user": "update_user", "terminate_user": "update_user"}, "several workflows are renamed to"),
+    ):
+        code_ = renamed_code()
+        code_.pop("terminate_user", None) if "terminate_user" in renames else None
+        with pytest.raises(WorkflowPluginError, match=re.escape(expected)):
+            diff_workflows(code_, registered_database(), Options(renames={"workflows": renames}), DEFAULTS)

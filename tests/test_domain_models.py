@@ -9,6 +9,7 @@ import sys
 
 from tests.domain_harness import TUTORIAL_OPTIONS
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, VERSIONS, FixtureApp
+from tests.validation import assert_orchestrator_core_agrees
 
 
 def without_products(app: FixtureApp) -> None:
@@ -43,8 +44,9 @@ def test_tutorial_from_an_empty_product_table(app: FixtureApp) -> None:
     assert workflows["modify_note"].products == ("User Group", "User external", "User internal")
 
     files = app.revision_files()
-    app.autogenerate("nothing")
+    rerun = app.autogenerate("nothing")
     assert app.revision_files() == files  # a rerun finds nothing
+    assert_orchestrator_core_agrees(app, rerun.stdout + rerun.stderr)
 
     app.run("db", "downgrade", "data@-1")
     assert app.domain() == empty

@@ -23,7 +23,7 @@ from alembic.util import CommandError
 from alembic_wfplugin import compat
 from tests import oracle
 from tests.domain_harness import TUTORIAL_OPTIONS, autogenerate, diffs, downgrade, upgrade
-from tests.fixture_app import domain_state
+from tests.fixture_app import TUTORIAL, domain_state
 
 SUBSCRIPTION_STATE = {
     "instances": """
@@ -147,10 +147,12 @@ def model_source(template: str, registry: str) -> str:
 
 
 def judged(database_url: str) -> dict[UUID, Any]:
-    """Every subscription as orchestrator-core loads it; its own model-versus-database check is empty."""
+    """Every subscription as orchestrator-core loads it; its own model-versus-database check is empty, and
+    its task_validate_products passes (but for the tutorial's workflows, which have no translations)."""
     with oracle.orchestrator_database(database_url):
         loaded = oracle.load_all()
         assert oracle.product_diffs() == {}
+        oracle.assert_validate_products_passes(set(TUTORIAL), oracle.validate_products_steps())
     return loaded
 
 
