@@ -21,12 +21,13 @@ from sqlalchemy.engine import Connection
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.domain.declared import declared_domain
-from alembic_wfplugin.domain.defined import defined_domain
+from alembic_wfplugin.domain.defined import parse_shape, read_shape, read_usage, with_usage
 from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
+from alembic_wfplugin.domain.usage import usage_needed
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder, value_digest
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
 from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
@@ -172,36 +173,43 @@ def _compared_changes(
     when the cache's shortcut saw the inputs of a comparison that found nothing)."""
     from_source = options.read_workflows == "source"
     default_workflows = compat.default_product_workflows()
-    if not options.domain_models:
-        declared = None
-        digest = cache.unchanged_declared(registry)  # a stat per module when nothing changed
-        if digest is None:
-            declared = declared_workflows(registry, from_source=from_source, cache=cache)
-            digest = cache.remember_declared(registry, declared)
-        snapshot = reading.result()
-        key = comparison_key(digest, snapshot, options, default_workflows)
-        if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
-            return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None
-        if declared is None:
-            declared = declared_workflows(registry, from_source=from_source, cache=cache)
-        database = parse_snapshot(snapshot)
-        changes = diff_workflows(declared, database, options, default_workflows)
-        cache.this_run.in_sync = key if changes.is_empty() else None
-        return changes, None, database, declared
-    declared = declared_workflows(registry, from_source=from_source, cache=cache)
+    declared = None
+    digest = cache.unchanged_declared(registry)  # a stat per module when nothing changed
+    if digest is None:
+        declared = declared_workflows(registry, from_source=from_source, cache=cache)
+        digest = cache.remember_declared(registry, declared)
     snapshot = reading.result()
-    domain = diff_domain(declared_domain(), defined_domain(connection), options, compat.skipped_products())
+    domain_code, shape, skipped = None, "", compat.skipped_products() if options.domain_models else ()
+    if options.domain_models:
+        # the registry's shape only: catalogue-sized, whatever the number of subscriptions
+        domain_code, shape = declared_domain(), read_shape(connection)
+        digest = f"{digest}:{value_digest((domain_code, skipped))}"
+    key = comparison_key(digest, f"{snapshot}\n{shape}", options, default_workflows)
+    if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
+        return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None
+    if declared is None:
+        declared = declared_workflows(registry, from_source=from_source, cache=cache)
     database = parse_snapshot(snapshot)
-    # new products get their workflow links in the same revision; removed ones lose them
-    database = dataclasses.replace(
-        database,
-        products=domain.products,
-        workflows=_renamed_links(database.workflows, domain.renamed_products),
-    )
+    domain: DomainDiff | None = None
+    unknown: tuple[str, ...] = ()
+    if domain_code is not None:
+        defined = parse_shape(shape)
+        request = usage_needed(domain_code, defined, options)  # only what a change touches is counted
+        if request:
+            defined = with_usage(defined, read_usage(connection, request))
+        domain = diff_domain(domain_code, defined, options, skipped)
+        unknown = tuple(
+            f"Option {name} names nothing in the code or the database; remove it from env.py" for name in domain.unknown
+        )
+        # new products get their workflow links in the same revision; removed ones lose them
+        database = dataclasses.replace(
+            database,
+            products=domain.products,
+            workflows=_renamed_links(database.workflows, domain.renamed_products),
+        )
     changes = diff_workflows(declared, database, options, default_workflows)
-    unknown = tuple(
-        f"Option {name} names nothing in the code or the database; remove it from env.py" for name in domain.unknown
-    )
+    found_nothing = changes.is_empty() and (domain is None or not (domain.additions or domain.removals))
+    cache.this_run.in_sync = key if found_nothing else None
     return dataclasses.replace(changes, warnings=unknown + changes.warnings), domain, database, declared
 
 

@@ -186,6 +186,20 @@ MUTATIONS = [
         "            return WorkflowChanges(), None, None, None",
         ["tests/test_cache.py"],
     ),
+    (
+        "domain at scale: blocks are never counted",
+        "alembic_wfplugin/domain/usage.py",
+        "    blocks = _blocks_touched(declared, shape, products, options)",
+        "    blocks: set[str] = set()",
+        ["tests/test_domain_round_trip.py", "tests/test_subscription_round_trip.py"],
+    ),
+    (
+        "domain at scale: the shortcut ignores the registry's shape",
+        "alembic_wfplugin/compare.py",
+        'key = comparison_key(digest, f"{snapshot}\\n{shape}", options, default_workflows)',
+        "key = comparison_key(digest, snapshot, options, default_workflows)",
+        ["tests/test_domain_changes.py"],
+    ),
 ]
 
 

@@ -94,3 +94,29 @@ def subscribe(connection: sa.Connection, product: str, values: dict[str, dict[st
                 ),
                 {"instance": instance, "rt": resource_type, "value": value},
             )
+
+
+def assert_counts_needed_suffice(connection: sa.Connection, **options: Any) -> None:
+    """The domain diff on the usage counts ``usage_needed`` asks for is the diff on every count (the same
+    changes, reasons and numbers, or the same error): the reader counts only what a change touches, never
+    less than the diff reads."""
+    from alembic_wfplugin import compat
+    from alembic_wfplugin.domain.declared import declared_domain
+    from alembic_wfplugin.domain.defined import everything, parse_shape, read_shape, read_usage, with_usage
+    from alembic_wfplugin.domain.diff import diff_domain
+    from alembic_wfplugin.domain.usage import usage_needed
+    from alembic_wfplugin.errors import WorkflowPluginError
+    from alembic_wfplugin.options import Options
+
+    parsed = Options.from_context_opts({**TUTORIAL_OPTIONS, **options})
+    declared, shape = declared_domain(), parse_shape(read_shape(connection))
+
+    def outcome(counted: Any) -> Any:
+        try:
+            return diff_domain(declared, counted, parsed, compat.skipped_products())
+        except WorkflowPluginError as error:
+            return str(error)
+
+    request = usage_needed(declared, shape, parsed)
+    partial = with_usage(shape, read_usage(connection, request)) if request else shape
+    assert outcome(partial) == outcome(with_usage(shape, read_usage(connection, everything(shape))))

@@ -240,25 +240,88 @@ def test_a_product_renamed_through_the_option_keeps_its_subscriptions_and_links(
     assert "User Team" in links(registered)["create_user_group"]
 
 
-def test_with_domain_models_the_comparator_sends_four_selects(registered: sa.Connection) -> None:
-    """One for workflows (and one for the scheduler jobs, where the release keeps them in the database),
-    three for domain models, however many products, blocks and subscriptions."""
-    schedules = registered.execute(sa.text("SELECT to_regclass('workflows_apscheduler_jobs') IS NOT NULL")).scalar()
-    statements: list[str] = []
+def comparator_statements(connection: sa.Connection, statements: list[str], **options: Any) -> None:
+    """One comparator run with domain models (no cache: it compares); its statements go to ``statements``."""
 
     def record(*args: object) -> None:
         statements.append(str(args[2]))
 
+    opts = {"autogenerate_plugins": ["alembic_wfplugin"], **TUTORIAL_OPTIONS, "wfplugin_cache_dir": False, **options}
+    context = MigrationContext.configure(connection, opts=opts)
+    sa.event.listen(connection, "before_cursor_execute", record)
+    try:
+        compare.compare_workflows(AutogenContext(context), UpgradeOps())
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", record)
+
+
+def test_with_domain_models_an_unchanged_registry_reads_no_subscription_data(
+    registered: sa.Connection, model_registry: MutableMapping[str, Any]
+) -> None:
+    """Workflows (and the scheduler jobs, where the release keeps them in the database) and the registry's
+    shape, however many subscriptions; usage is counted in one statement more, only where a change needs it
+    (here the removal guard: a product in use)."""
+    schedules = registered.execute(sa.text("SELECT to_regclass('workflows_apscheduler_jobs') IS NOT NULL")).scalar()
     for count in (1, 20):
         for _ in range(count):
             subscribe(registered, "User internal", {"UserBlock": {"username": "u"}, "UserGroupBlock": {}})
-        opts = {"autogenerate_plugins": ["alembic_wfplugin"], **TUTORIAL_OPTIONS}
-        context = MigrationContext.configure(registered, opts=opts)
-        statements.clear()
-        sa.event.listen(registered, "before_cursor_execute", record)
-        try:
-            compare.compare_workflows(AutogenContext(context), UpgradeOps())
-        finally:
-            sa.event.remove(registered, "before_cursor_execute", record)
-        assert len(statements) == 4 + bool(schedules), statements
+        statements: list[str] = []
+        comparator_statements(registered, statements)
+        assert len(statements) == 2 + bool(schedules), statements
         assert all(statement.lstrip().upper().startswith(("SELECT", "WITH")) for statement in statements)
+        assert not [statement for statement in statements if "subscription" in statement]
+    del model_registry["User internal"]
+    statements = []
+    with pytest.raises(CommandError, match="product 'User internal': 21 subscriptions"):
+        comparator_statements(registered, statements)
+    assert len(statements) == 3 + bool(schedules)
+    (usage,) = [statement for statement in statements if "subscription" in statement]
+    assert "WHERE p.name = ANY(CAST(%(products)s AS text[]))" in usage  # only the objects a change touches
+
+
+def test_with_domain_models_an_unchanged_application_takes_the_caches_shortcut(
+    registered: sa.Connection, model_registry: MutableMapping[str, Any], tmp_path: Any, monkeypatch: Any
+) -> None:
+    """The "found nothing" key covers the declared domain, the registry's shape and the options: the same
+    inputs again run no diff (domain or workflows); a changed row or model compares again."""
+    calls: list[object] = []
+    real_diff = compare.diff_domain
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real_diff(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "diff_domain", counted)
+    cache = {"wfplugin_cache_dir": str(tmp_path)}
+    comparator_statements(registered, [], **cache)
+    assert len(calls) == 1
+    comparator_statements(registered, [], **cache)
+    assert len(calls) == 1  # the shortcut: nothing compared again
+    registered.execute(sa.text("UPDATE products SET tag = 'OTHER' WHERE name = 'User Group'"))
+    comparator_statements(registered, [], **cache)
+    assert len(calls) == 2  # the shape changed (an existing product's tag is the database's: nothing to do)
+    comparator_statements(registered, [], **cache)
+    assert len(calls) == 2  # nothing found again: the shortcut
+    del model_registry["User external"]
+    comparator_statements(registered, [], **cache)
+    comparator_statements(registered, [], **cache)
+    assert len(calls) == 4  # the code changed, and a comparison that finds a removal is no shortcut
+
+
+def test_a_block_in_use_on_a_large_database_is_still_counted_and_stops_autogenerate(registered: sa.Connection) -> None:
+    """usage_needed counts the blocks the code no longer declares, however large the database is."""
+    registered.execute(
+        sa.text("INSERT INTO product_blocks (name, description, tag, status) VALUES ('Legacy', 'x', 'L', NULL)")
+    )
+    subscribe(registered, "User internal", {"UserBlock": {"username": "u"}, "UserGroupBlock": {}})
+    registered.execute(
+        sa.text(
+            "INSERT INTO subscription_instances (subscription_id, product_block_id)"
+            " SELECT (SELECT subscription_id FROM subscriptions LIMIT 1), product_block_id"
+            " FROM product_blocks, generate_series(1, 50000) WHERE name = 'Legacy'"
+        )
+    )
+    statements: list[str] = []
+    with pytest.raises(CommandError, match="product block 'Legacy': 50000 subscription instances"):
+        comparator_statements(registered, statements)
+    assert len([statement for statement in statements if "subscription" in statement]) == 1

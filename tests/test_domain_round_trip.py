@@ -30,7 +30,7 @@ from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from tests.domain_harness import autogenerate, diffs
+from tests.domain_harness import assert_counts_needed_suffice, autogenerate, diffs
 from tests.fixture_app import TUTORIAL, WORKFLOW_ROWS, domain_state
 from tests.revision_code import run_rendered
 from tests.test_round_trip import property_settings
@@ -339,6 +339,7 @@ def check(scenario: Scenario, generating: sa.Connection, target: sa.Connection) 
             set_up(target, scenario, scenario.target_subscriptions or ())
         before, links_before = domain_state(target), links(target)
         expected = expected_state(scenario, before, subscription_blocks(target))
+        assert_counts_needed_suffice(generating, **OPTIONS)
         if in_use(generating, scenario):
             record("autogenerate stops: in use in the generating database")
             with pytest.raises(CommandError, match="still uses them"):

@@ -31,7 +31,7 @@ from hypothesis.control import currently_in_test_context
 
 from alembic_wfplugin import pgserver
 from tests import oracle
-from tests.domain_harness import autogenerate, diffs, downgrade, upgrade
+from tests.domain_harness import assert_counts_needed_suffice, autogenerate, diffs, downgrade, upgrade
 from tests.test_round_trip import property_settings
 from tests.test_subscriptions import (
     NEW_BLOCK_OPTIONS,
@@ -253,6 +253,7 @@ def check(example: Example, databases: Any, registry: MutableMapping[str, Any]) 
         before = everything(target)
         generating = empty if example.generated_without_subscriptions else target
         with changed_models(models(features), registry):
+            assert_counts_needed_suffice(target, **options(features))
             script = autogenerate(generating, **options(features))
             if currently_in_test_context():
                 note(f"changes: {diffs(script)}")

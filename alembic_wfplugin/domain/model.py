@@ -123,6 +123,19 @@ class DefinedDomain:
 
 
 @dataclass(frozen=True)
+class UsageRequest:
+    """The objects (by name) whose usage a comparison needs counted: subscriptions, instances, values and
+    instance relations. The others are read with counts of 0."""
+
+    products: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    resource_types: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.products or self.blocks or self.resource_types)
+
+
+@dataclass(frozen=True)
 class DomainChange:
     """Add, remove, rename or update one object. ``key`` names it (product, block, resource type, or a
     pair of them); ``columns`` is its whole state: what an add writes, what a remove's undo writes back.

@@ -87,6 +87,11 @@ def comparison_key(declared_digest: str, snapshot: str, options: object, default
     return digest.hexdigest()
 
 
+def value_digest(value: object) -> str:
+    """A hash of plain data by its ``repr`` (frozen dataclasses, tuples, dicts in a fixed order)."""
+    return _sha1(repr(value).encode(errors="surrogatepass"))
+
+
 def declared_digest(declared: Mapping[str, DeclaredWorkflow]) -> str:
     """A hash of ``declared_workflows``' result."""
     fields = [_declared_fields(workflow) for _, workflow in sorted(declared.items())]
