@@ -31,9 +31,10 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -165,9 +166,10 @@ def forget_workflow_modules() -> None:
         del sys.modules[name]
 
 
-def comparator(url: str) -> Callable[[], tuple[float, int, int]]:
-    """A function that runs the comparator once, as alembic does, returning (seconds, statements,
-    operations); the seconds are the comparator's alone (not connecting, not configuring alembic)."""
+def comparator(url: str, options: Mapping[str, Any] | None = None) -> Callable[[], tuple[float, int, int]]:
+    """A function that runs the comparator once, as alembic does (with the plugin's ``options``), returning
+    (seconds, statements, operations); the seconds are the comparator's alone (not connecting, not
+    configuring alembic)."""
     from alembic.autogenerate.api import AutogenContext
     from alembic.operations.ops import UpgradeOps
     from alembic.runtime.migration import MigrationContext
@@ -183,7 +185,8 @@ def comparator(url: str) -> Callable[[], tuple[float, int, int]]:
 
         engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"autogenerate_plugins": ["alembic_wfplugin"]})
+            opts = {"autogenerate_plugins": ["alembic_wfplugin"], **(options or {})}
+            context = MigrationContext.configure(connection, opts=opts)
             upgrade_ops = UpgradeOps()
             forget_workflow_modules()
             autogen_context = AutogenContext(context)

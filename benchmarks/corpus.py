@@ -19,10 +19,20 @@ TARGETS = {"create": "CREATE", "modify": "MODIFY", "terminate": "TERMINATE", "va
            "reconcile": "RECONCILE"}  # fmt: skip
 
 PRODUCT_MODEL = '''\
-"""Product models of {type}: one product block and the subscription, in three lifecycles."""
+"""Product models of {type}: its product block (which uses the shared site block) and the subscription
+with a fixed input, in three lifecycles."""
+
+from enum import StrEnum
 
 from orchestrator.core.domain.base import ProductBlockModel, SubscriptionModel
 from orchestrator.core.types import SubscriptionLifecycle
+
+from products.product_blocks.site import SiteBlock, SiteBlockInactive, SiteBlockProvisioning
+
+
+class Speed(StrEnum):
+    ONE = "1G"
+    TEN = "10G"
 
 
 class {type}BlockInactive(ProductBlockModel, product_block_name="{type} block"):
@@ -30,6 +40,7 @@ class {type}BlockInactive(ProductBlockModel, product_block_name="{type} block"):
     vlan: int | None = None
     speed: int | None = None
     note: str | None = None
+    site: SiteBlockInactive
 
 
 class {type}BlockProvisioning({type}BlockInactive, lifecycle=[SubscriptionLifecycle.PROVISIONING]):
@@ -37,6 +48,7 @@ class {type}BlockProvisioning({type}BlockInactive, lifecycle=[SubscriptionLifecy
     vlan: int
     speed: int
     note: str | None = None
+    site: SiteBlockProvisioning
 
 
 class {type}Block({type}BlockProvisioning, lifecycle=[SubscriptionLifecycle.ACTIVE]):
@@ -44,9 +56,11 @@ class {type}Block({type}BlockProvisioning, lifecycle=[SubscriptionLifecycle.ACTI
     vlan: int
     speed: int
     note: str | None = None
+    site: SiteBlock
 
 
 class {type}Inactive(SubscriptionModel, is_base=True):
+    speed_class: Speed
     block: {type}BlockInactive
 
 
@@ -56,6 +70,28 @@ class {type}Provisioning({type}Inactive, lifecycle=[SubscriptionLifecycle.PROVIS
 
 class {type}({type}Provisioning, lifecycle=[SubscriptionLifecycle.ACTIVE]):
     block: {type}Block
+'''
+
+SITE_BLOCK = '''\
+"""The site every product block is at: a product block that the others use."""
+
+from orchestrator.core.domain.base import ProductBlockModel
+from orchestrator.core.types import SubscriptionLifecycle
+
+
+class SiteBlockInactive(ProductBlockModel, product_block_name="Site block"):
+    site_name: str | None = None
+    site_code: int | None = None
+
+
+class SiteBlockProvisioning(SiteBlockInactive, lifecycle=[SubscriptionLifecycle.PROVISIONING]):
+    site_name: str
+    site_code: int
+
+
+class SiteBlock(SiteBlockProvisioning, lifecycle=[SubscriptionLifecycle.ACTIVE]):
+    site_name: str
+    site_code: int
 '''
 
 SERVICE_CLIENT = '''\
@@ -218,13 +254,30 @@ def workflow_source(workflow: Workflow, verb: str, steps: int, changed: bool = F
     return text + FOOTER.format(decorator=decorator, name=workflow.name, chain=chain)
 
 
-def write_application(app: Path, size: int) -> list[Workflow]:
+def product_name(type_name: str) -> str:
+    return f"{type_name} product"
+
+
+def write_application(app: Path, size: int, register_products: bool = False) -> list[Workflow]:
     """Write ``products/``, ``services/`` and ``workflows/`` (replacing the tutorial's) into ``app``:
-    ``size`` workflows over a tenth as many product types. Returns the workflows, registry order."""
+    ``size`` workflows over a tenth as many product types. With ``register_products``, ``products/``
+    registers one product per type in ``SUBSCRIPTION_MODEL_REGISTRY`` (as main.py's ``import products``
+    does), for the domain-model benchmark. Returns the workflows, registry order."""
     types = max(1, size // 10)
+    for old in sorted((app / "products").rglob("*"), reverse=True):
+        old.unlink() if old.is_file() else old.rmdir()
     (app / "products" / "product_types").mkdir(parents=True, exist_ok=True)
-    (app / "products" / "__init__.py").write_text("")
+    (app / "products" / "product_blocks").mkdir(parents=True, exist_ok=True)
     (app / "products" / "product_types" / "__init__.py").write_text("")
+    (app / "products" / "product_blocks" / "__init__.py").write_text("")
+    (app / "products" / "product_blocks" / "site.py").write_text(SITE_BLOCK)
+    names = [product_type(index) for index in range(types)]
+    registry = "".join(f"from products.product_types.{name.lower()} import {name}\n" for name in names)
+    registry += (
+        "from orchestrator.core.domain import SUBSCRIPTION_MODEL_REGISTRY\n\nSUBSCRIPTION_MODEL_REGISTRY.update({\n"
+    )
+    registry += "".join(f'    "{product_name(name)}": {name},\n' for name in names) + "})\n"
+    (app / "products" / "__init__.py").write_text(registry if register_products else "")
     (app / "services").mkdir(exist_ok=True)
     (app / "services" / "__init__.py").write_text("")
     (app / "services" / "client.py").write_text(SERVICE_CLIENT)

@@ -30,6 +30,8 @@ def test_untranslated_names_every_declared_workflow_without_an_entry_and_where_t
     ]
     assert "TRANSLATIONS_DIR unset" in untranslated(["a"], set(), None)[0]
     assert untranslated(["a"], {"a"}, None) == []
+    many = untranslated([f"w{index:02d}" for index in range(25)], set(), None)[0]
+    assert "w19 and 5 more. Add them" in many and "w20" not in many
 
 
 def test_lacking_targets_counts_end_links_of_active_products_and_not_modify_note() -> None:
