@@ -62,6 +62,7 @@ demo: venv
 bench: venv
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python benchmarks/bench.py $(BENCH_ARGS)
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python benchmarks/upgrade.py $(UPGRADE_BENCH_ARGS)
+	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python benchmarks/domain.py $(DOMAIN_BENCH_ARGS)
 
 # Hand-made mutations of the plugin, each applied to a temporary copy; the named tests must fail.
 mutants: venv

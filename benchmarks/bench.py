@@ -275,7 +275,6 @@ def measure(size: int, tmp: Path, cluster: pgserver.PostgresCluster, runs: int, 
 
 
 def plot(results: list[Figures], path: Path) -> None:
-    """Times against registry size, log-log, as a self-contained SVG (no plotting library needed)."""
     series = [
         ("whole command, with the plugin, 5% changed", "#d62728", [r.plugin_changed_s for r in results]),
         ("whole command, with the plugin, unchanged", "#1f77b4", [r.plugin_s for r in results]),
@@ -283,7 +282,14 @@ def plot(results: list[Figures], path: Path) -> None:
         ("comparator, cold (first run)", "#ff7f0e", [r.cold_s for r in results]),
         ("comparator, warm, unchanged", "#2ca02c", [r.warm_s for r in results]),
     ]
-    sizes = [r.size for r in results]
+    title = "alembic-wfplugin: time against registry size (log-log)"
+    svg_plot(title, "workflows registered", [r.size for r in results], series, path)
+
+
+def svg_plot(
+    title: str, x_label: str, sizes: list[int], series: list[tuple[str, str, list[float]]], path: Path
+) -> None:
+    """Times (seconds) against sizes, log-log, as a self-contained SVG (no plotting library needed)."""
     width, height, left, right, top, bottom = 760, 440, 70, 250, 30, 50
     values = [value for _, _, points in series for value in points]
     y_low, y_high = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
@@ -300,7 +306,7 @@ def plot(results: list[Figures], path: Path) -> None:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
         'font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{left}" y="18" font-size="14">alembic-wfplugin: time against registry size (log-log)</text>',
+        f'<text x="{left}" y="18" font-size="14">{title}</text>',
     ]
     for exponent in range(y_low, y_high + 1):
         label = f"{10.0**exponent:g} s" if exponent >= 0 else f"{10.0 ** (exponent + 3):g} ms"
@@ -310,9 +316,7 @@ def plot(results: list[Figures], path: Path) -> None:
     for size in sizes:
         parts.append(f'<line x1="{x(size):.1f}" x2="{x(size):.1f}" y1="{top}" y2="{height - bottom}" stroke="#eee"/>')
         parts.append(f'<text x="{x(size):.1f}" y="{height - bottom + 16}" text-anchor="middle">{size:,}</text>')
-    parts.append(
-        f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">workflows registered</text>'
-    )
+    parts.append(f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">{x_label}</text>')
     for index, (label, colour, points) in enumerate(series):
         coordinates = " ".join(f"{x(size):.1f},{y(value):.1f}" for size, value in zip(sizes, points, strict=True))
         parts.append(f'<polyline points="{coordinates}" fill="none" stroke="{colour}" stroke-width="2"/>')

@@ -1,18 +1,18 @@
 """What domain models cost a user on a production-sized database: ``python main.py db revision
---autogenerate`` with ``wfplugin_domain_models=True``, nothing to do, against a database holding
-``--subscriptions`` subscriptions (100,000 by default: each with an instance of its product's block and of
-the site block it uses, their values and the relation between them, loaded with set-based SQL) and
-against the same application's database without subscriptions.
+--autogenerate`` with ``wfplugin_domain_models=True``, nothing to do, against databases holding
+``--subscriptions`` subscriptions (1,000, 10,000 and 100,000 by default: each with an instance of its
+product's block and of the site block it uses, their values and the relation between them, loaded with
+set-based SQL), each against the same application's database without subscriptions.
 
 The application is the realistic corpus of ``bench.py`` (``--workflows`` workflows over a tenth as many
 product types) with its product modules registered: per type a product with a fixed input, a product
 block with four resource types that uses a shared site block, in three lifecycles. Its registry is
 written by the plugin's own first revision (generated and applied through ``main.py``), so code and
-database agree.
+database agree. The times against the number of subscriptions are plotted to ``docs/bench-domain.svg``.
 
-The last line is ``domain_command_ratio=<x> domain_unchanged_ms=<y> domain_queries=<n> subscriptions=<s>``:
-x is the whole command against the loaded database over the same against the empty one (warm, alternating,
-medians of ``--runs``), y the comparator's own time warm on the loaded database (median), n the
+The last line is ``domain_command_ratio=<x> domain_unchanged_ms=<y> domain_queries=<n> subscriptions=<s>``
+for the largest database: x is the whole command against it over the same against the empty one (warm,
+alternating, medians of ``--runs``), y the comparator's own time warm on it (median of 7), n the
 statements it sends there.
 """
 
@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import corpus  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from bench import comparator, forget_modules, timed  # noqa: E402
+from bench import comparator, forget_modules, svg_plot, timed  # noqa: E402
 
 from alembic_wfplugin import pgserver  # noqa: E402
 from tests.fixture_app import FixtureApp, copy_fixture  # noqa: E402
@@ -101,16 +101,21 @@ def load(url: str, subscriptions: int) -> None:
     with engine.begin() as connection:
         for statement in LOAD:
             connection.execute(sa.text(statement), {"subscriptions": subscriptions})
-        connection.execute(sa.text("ANALYZE"))
+    # vacuumed now, not by autovacuum in the background of the timed runs
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE"))
     engine.dispose()
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--workflows", type=int, default=200, help="workflows of the corpus (a tenth as many types)")
-    parser.add_argument("--subscriptions", type=int, default=100_000)
+    parser.add_argument("--subscriptions", default="1000,10000,100000", help="database sizes; the last one is reported")
     parser.add_argument("--runs", type=int, default=5, help="whole-command runs per database (median)")
+    parser.add_argument("--plot", type=Path, default=REPO / "docs" / "bench-domain.svg")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.subscriptions.split(",")]
+    figures = []
     with tempfile.TemporaryDirectory(prefix="wfplugin-domain-bench-") as directory, pgserver.running() as cluster:
         tmp = Path(directory)
         os.environ["XDG_CACHE_HOME"] = str(tmp / "cache")
@@ -118,46 +123,67 @@ def main() -> int:
         workflows = corpus.write_application(app, args.workflows, register_products=True)
         types = sorted({workflow.product_type for workflow in workflows})
         configure(app, options(types))
-        empty_url = cluster.create_database("domain_empty")
-        empty = FixtureApp(app, empty_url)
+        empty = FixtureApp(app, cluster.create_database("domain_empty"))
         empty.upgrade()
         empty.autogenerate("the corpus's products and workflows")  # the plugin's own first revision
         empty.upgrade()
-        loaded_url = cluster.create_database("domain_loaded", template="domain_empty")
-        load(loaded_url, args.subscriptions)
-        loaded = FixtureApp(app, loaded_url)
         os.chdir(app)  # the cache is per application folder, the one main.py runs from
-
-        def command(database: FixtureApp) -> float:
-            before = database.revision_files()
-            seconds = timed(lambda: database.autogenerate("bench"))
-            written = database.revision_files() - before
-            assert not written, f"not in sync: {sorted(written)}"
-            return seconds
-
-        command(empty), command(loaded)  # warm-up: the operating system's caches, the plugin's cache
-        without, with_ = [], []
-        for _ in range(args.runs):
-            without.append(command(empty))
-            with_.append(command(loaded))
         sys.path.insert(0, str(app))
-        __import__("products"), __import__("workflows")
-        run = comparator(loaded_url, options(types))
-        run()
-        warm = [run() for _ in range(7)]
+        __import__("products"), __import__("workflows")  # for the comparator in this process
+        for size in sizes:
+            loaded = FixtureApp(app, cluster.create_database(f"domain_{size}", template="domain_empty"))
+            load(loaded.database_url, size)
+            figures.append(measure(empty, loaded, options(types), args.runs))
+            print(f"{size:,} subscriptions: {figures[-1]}", flush=True)
         forget_modules()
         os.chdir(REPO)
-    ratio = statistics.median(with_) / statistics.median(without)
-    warm_ms = statistics.median(seconds for seconds, _, _ in warm) * 1000
-    (statements,) = {statements for _, statements, _ in warm}
-    assert {operations for _, _, operations in warm} == {0}, "the comparator found changes"
-    print(f"whole command: {statistics.median(without):.2f} s without subscriptions, {statistics.median(with_):.2f} s "
-          f"with {args.subscriptions:,}; comparator warm {warm_ms:.1f} ms, {statements} statements")  # fmt: skip
+    svg_plot(
+        "alembic-wfplugin with domain models: time against subscriptions (log-log)",
+        "subscriptions in the database",
+        sizes,
+        [
+            ("whole command, domain models on", "#1f77b4", [f["loaded_s"] for f in figures]),
+            ("same, no subscriptions", "#7f7f7f", [f["empty_s"] for f in figures]),
+            ("comparator, warm, unchanged", "#2ca02c", [f["warm_s"] for f in figures]),
+        ],
+        args.plot,
+    )
+    last = figures[-1]
+    print(f"plot: {args.plot}")
     print(
-        f"domain_command_ratio={ratio:.3f} domain_unchanged_ms={warm_ms:.1f} domain_queries={statements} "
-        f"subscriptions={args.subscriptions}"
+        f"domain_command_ratio={last['loaded_s'] / last['empty_s']:.3f} domain_unchanged_ms={last['warm_s'] * 1000:.1f}"
+        f" domain_queries={last['statements']} subscriptions={sizes[-1]}"
     )
     return 0
+
+
+def measure(empty: FixtureApp, loaded: FixtureApp, values: dict[str, Any], runs: int) -> dict[str, float]:
+    """The whole command against ``loaded`` and ``empty`` (alternating, medians), and the comparator warm
+    on ``loaded`` in this process (median of 7, its statements)."""
+
+    def command(database: FixtureApp) -> float:
+        before = database.revision_files()
+        seconds = timed(lambda: database.autogenerate("bench"))
+        written = database.revision_files() - before
+        assert not written, f"not in sync: {sorted(written)}"
+        return seconds
+
+    command(empty), command(loaded)  # warm-up: the operating system's caches, the plugin's cache
+    without, with_ = [], []
+    for _ in range(runs):
+        without.append(command(empty))
+        with_.append(command(loaded))
+    run = comparator(loaded.database_url, values)
+    run()
+    warm = [run() for _ in range(7)]
+    assert {operations for _, _, operations in warm} == {0}, "the comparator found changes"
+    (statements,) = {statements for _, statements, _ in warm}
+    return {
+        "empty_s": statistics.median(without),
+        "loaded_s": statistics.median(with_),
+        "warm_s": statistics.median(seconds for seconds, _, _ in warm),
+        "statements": statements,
+    }
 
 
 if __name__ == "__main__":
