@@ -62,10 +62,12 @@ def generate(app: FixtureApp, message: str) -> tuple[Path, str]:
     return revision, result.stdout + result.stderr
 
 
-def in_sync(app: FixtureApp) -> None:
+def in_sync(app: FixtureApp) -> str:
+    """Autogenerate finds nothing (no file written); what it printed (its warnings)."""
     files = app.revision_files()
-    app.autogenerate("nothing")
+    result = app.autogenerate("nothing")
     assert app.revision_files() == files
+    return result.stdout + result.stderr
 
 
 def test_a_renamed_workflow_keeps_its_row_processes_links_and_schedule(registered_app: FixtureApp) -> None:
@@ -97,9 +99,7 @@ def test_a_renamed_workflow_keeps_its_row_processes_links_and_schedule(registere
     assert processes[0][0] == 2
     if scheduled:
         assert schedules(app) == {"nightly-modify-user": ["update_user"]}
-    in_sync(app)
-    last = app.autogenerate("nothing")
-    assert_orchestrator_core_agrees(app, last.stdout + last.stderr)
+    assert_orchestrator_core_agrees(app, in_sync(app))
 
     app.run("db", "downgrade", "data@-1")
     assert app.snapshot() == before
@@ -129,9 +129,7 @@ def test_a_retired_workflow_loses_its_scheduler_jobs_on_releases_that_have_them(
     assert app.workflows()["terminate_user"].deleted  # it ran: soft-deleted
     if scheduled:
         assert schedules(app) == {"nightly-modify-user": ["modify_user"]}
-    in_sync(app)
-    last = app.autogenerate("nothing")
-    assert_orchestrator_core_agrees(app, last.stdout + last.stderr)
+    assert_orchestrator_core_agrees(app, in_sync(app))
 
     app.run("db", "downgrade", "data@-1")
     assert not app.workflows()["terminate_user"].deleted
@@ -162,10 +160,8 @@ def test_a_product_removed_while_its_workflows_stay_is_asked_about_in_the_first_
     rows = app.workflows()
     assert "User Group" not in {name for (name, *_rest) in app.domain()["products"]}
     assert rows["create_user_group"].products == () and rows["create_user"].products == USERS
-    in_sync(app)
     assert warned_lacking(output) == list(USERS)  # no VALIDATE workflow in the tutorial
-    last = app.autogenerate("nothing")
-    assert_orchestrator_core_agrees(app, last.stdout + last.stderr)
+    assert_orchestrator_core_agrees(app, in_sync(app))
 
 
 def test_warnings_name_what_task_validate_products_will_report(registered_app: FixtureApp) -> None:
