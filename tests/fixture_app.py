@@ -120,7 +120,8 @@ class FixtureApp:
         return {
             **os.environ,
             "DATABASE_URI": self.database_url,
-            "PYTHONPATH": str(self.directory),
+            # the application first; then what this process was given (make mutants: the mutated copy)
+            "PYTHONPATH": os.pathsep.join([str(self.directory), *filter(None, [os.environ.get("PYTHONPATH")])]),
             # main.py db revision runs `python main.py db heads` and ruff through PATH.
             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
         }
