@@ -182,8 +182,8 @@ MUTATIONS = [
     (
         "validation: the cache's shortcut forgets the warnings",
         "alembic_wfplugin/compare.py",
-        "            return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None",
-        "            return WorkflowChanges(), None, None, None",
+        "        return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None",
+        "        return WorkflowChanges(), None, None, None",
         ["tests/test_cache.py"],
     ),
     (
