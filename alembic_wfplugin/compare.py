@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
 import sys
 import threading
@@ -86,7 +87,7 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
             "alembic-wfplugin compares against the live database, but this autogenerate run has no "
             "connection (offline mode). Run it online: python main.py db revision --autogenerate."
         )
-    options = Options.from_context_opts(autogen_context.opts)
+    options = Options.from_context_opts(autogen_context.opts, alembic_keywords())
     import_modules(options.import_modules)
     # PostgreSQL builds the snapshot on a core of its own while this process reads the cache and the
     # workflow modules; the connection is used by that one thread alone until its result is in. The
@@ -118,6 +119,13 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         if container.ops:
             upgrade_ops.ops.append(container)
     return _continue()
+
+
+def alembic_keywords() -> frozenset[str]:
+    """The keywords of alembic's own ``context.configure()`` (this release's), which are never ours."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    return frozenset(inspect.signature(EnvironmentContext.configure).parameters)
 
 
 def _snapshot(connection: Connection, sending: threading.Event) -> str:

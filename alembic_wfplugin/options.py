@@ -142,10 +142,21 @@ class Options:
     ``task_validate_products`` reports on. For CI. Default: ``False``."""
 
     @classmethod
-    def from_context_opts(cls, opts: Mapping[str, Any]) -> Options:
-        """Parse the ``wfplugin_*`` keyword arguments; what is not given keeps the default above."""
+    def from_context_opts(cls, opts: Mapping[str, Any], alembics: Iterable[str] = ()) -> Options:
+        """Parse the ``wfplugin_*`` keyword arguments; what is not given keeps the default above.
+
+        ``alembics``: the keyword names of alembic's own ``context.configure()``; any other keyword that is
+        a near miss of ours (``wfplgin_domain_models``) is an error, not an option quietly ignored."""
         ours = {key[len(PREFIX) :]: value for key, value in opts.items() if key.startswith(PREFIX)}
         known = {f.name for f in fields(cls)}
+        misspelled = sorted(key for key in set(opts) - set(alembics) if _near_miss(key, known))
+        if misspelled:
+            hints = [f"{key}{did_you_mean(_unprefixed(key), known, prefix=PREFIX)}" for key in misspelled]
+            raise WorkflowPluginError(
+                f"Misspelled alembic-wfplugin option(s) in context.configure(): {', '.join(hints)}; alembic-wfplugin "
+                f"reads only keywords that start with {PREFIX!r}. Known options: "
+                f"{', '.join(PREFIX + name for name in sorted(known))}."
+            )
         unknown = sorted(set(ours) - known)
         if unknown:
             hints = [f"{PREFIX}{name}{did_you_mean(name, known, prefix=PREFIX)}" for name in unknown]
@@ -153,7 +164,53 @@ class Options:
                 f"Unknown alembic-wfplugin option(s) in context.configure(): {', '.join(hints)}. "
                 f"Known options: {', '.join(PREFIX + name for name in sorted(known))}."
             )
-        return cls(**{name: _PARSERS[name](value, PREFIX + name) for name, value in ours.items()})
+        parsed = cls(**{name: _PARSERS[name](value, PREFIX + name) for name, value in ours.items()})
+        parsed.check_domain_options_switched_on()
+        return parsed
+
+    def check_domain_options_switched_on(self) -> None:
+        """Domain-model options are read only with ``wfplugin_domain_models=True``: set without it, they
+        would be ignored without a word."""
+        if self.domain_models:
+            return
+        defaults = Options()
+        ignored = [PREFIX + name for name in DOMAIN_OPTIONS if getattr(self, name) != getattr(defaults, name)]
+        ignored += [f"{PREFIX}renames[{kind!r}]" for kind in sorted(set(self.renames) - {"workflows"})]
+        if ignored:
+            raise WorkflowPluginError(
+                f"{', '.join(ignored)} {'is' if len(ignored) == 1 else 'are'} read only when domain models are "
+                f"compared, and {PREFIX}domain_models is off: add {PREFIX}domain_models=True to "
+                "context.configure(...) in env.py, or remove them."
+            )
+
+
+# Options that only the domain-model comparison reads (wfplugin_renames: every key but "workflows").
+DOMAIN_OPTIONS = ("products", "product_blocks", "resource_types", "discard_values")
+
+
+def _unprefixed(key: str) -> str:
+    """``key`` without what stands for our prefix (``wfplgin_domain_models`` -> ``domain_models``)."""
+    head, _, rest = key.partition("_")
+    return rest if _edits(head.lower(), PREFIX[:-1]) <= 2 else key
+
+
+def _near_miss(key: str, known: Iterable[str]) -> bool:
+    """A keyword that is not ours but within a small edit distance of our prefix or of one of our options."""
+    if key.startswith(PREFIX):
+        return False  # ours: checked against the known options by name
+    head = key.partition("_")[0].lower()
+    return _edits(head, PREFIX[:-1]) <= 2 or any(_edits(key.lower(), PREFIX + name) <= 2 for name in known)
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
 
 
 def did_you_mean(name: str, candidates: Iterable[str], prefix: str = "") -> str:

@@ -54,7 +54,8 @@ DATABASE = DefinedDomain(
 
 
 def options(**values: Any) -> Options:
-    return Options.from_context_opts({f"wfplugin_{key}": value for key, value in values.items()})
+    given = {"domain_models": True, **values}
+    return Options.from_context_opts({f"wfplugin_{key}": value for key, value in given.items()})
 
 
 def test_a_new_product_takes_description_and_tag_its_type_agrees_on() -> None:

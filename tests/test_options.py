@@ -81,3 +81,48 @@ def test_selectors_with_and_without_tag_sort_together() -> None:
     # found by the round-trip property: a plain type and a tagged one in one list
     options = Options.from_context_opts({"wfplugin_product_types": {"a": ["User:USER_INT", "User"]}})
     assert options.product_types["a"] == (ProductSelector("User"), ProductSelector("User", "USER_INT"))
+
+
+@pytest.mark.parametrize(
+    ("keyword", "meant"),
+    [
+        ("wfplgin_domain_models", "wfplugin_domain_models"),
+        ("wf_plugin_domain_models", "wfplugin_domain_models"),
+        ("WFPLUGIN_domain_models", "wfplugin_domain_models"),
+        ("wfplugn_product_types", "wfplugin_product_types"),
+        ("wfpluginproducts", "wfplugin_products"),
+    ],
+)
+def test_a_misspelled_prefix_is_an_error_with_the_option_meant(keyword: str, meant: str) -> None:
+    with pytest.raises(WorkflowPluginError, match=rf"{keyword} \(did you mean {meant}\?\)"):
+        Options.from_context_opts({keyword: True}, alembics={"compare_type"})
+
+
+def test_alembics_own_and_unrelated_keywords_are_not_taken_for_ours() -> None:
+    alembics = {"compare_type", "render_as_batch", "include_object"}
+    given = {"compare_type": True, "render_as_batch": False, "include_object": None, "my_app_setting": 1}
+    assert Options.from_context_opts(given, alembics) == Options()
+
+
+@pytest.mark.parametrize(
+    ("opts", "named"),
+    [
+        ({"wfplugin_products": {"p": {"tag": "P"}}}, "wfplugin_products"),
+        ({"wfplugin_product_blocks": {"B": {"tag": "B"}}}, "wfplugin_product_blocks"),
+        ({"wfplugin_resource_types": {"mtu": "MTU"}}, "wfplugin_resource_types"),
+        ({"wfplugin_discard_values": ["B.mtu"]}, "wfplugin_discard_values"),
+        ({"wfplugin_renames": {"products": {"a": "b"}}}, r"wfplugin_renames\['products'\]"),
+        ({"wfplugin_domain_models": False, "wfplugin_products": {"p": {}}}, "wfplugin_products"),
+    ],
+)
+def test_domain_options_without_domain_models_say_how_to_switch_it_on(opts: dict[str, object], named: str) -> None:
+    with pytest.raises(WorkflowPluginError, match=rf"{named} is read only .* add wfplugin_domain_models=True"):
+        Options.from_context_opts(opts)
+
+
+def test_domain_options_with_domain_models_and_workflow_renames_without_are_fine() -> None:
+    assert Options.from_context_opts({"wfplugin_renames": {"workflows": {"a": "b"}}}).renames == {
+        "workflows": {"a": "b"}
+    }
+    with_domain = Options.from_context_opts({"wfplugin_domain_models": True, "wfplugin_resource_types": {"mtu": "MTU"}})
+    assert with_domain.resource_types["mtu"].description == "MTU"
