@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.compare import compared_names
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
 
@@ -73,7 +74,7 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
         # stdout holds the report only: what importing the application and orchestrator-core prints
         # (its log lines) goes to stderr, so `diff > report.txt` and pipes get the report alone.
         with contextlib.redirect_stdout(sys.stderr), warnings_logged() as warnings:
-            script = drift(config(path, section, orchestrator_versions=orchestrator_versions))
+            script, compared = drift(config(path, section, orchestrator_versions=orchestrator_versions))
     except CommandError as error:
         print(f"error: {error}", file=sys.stderr)
         return ERROR
@@ -81,7 +82,10 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return ERROR
     ops, domain = workflow_ops(script), domain_ops(script)
-    report(ops, sys.stdout, hint=not domain)
+    if ops or domain:
+        report(ops, sys.stdout, hint=not domain)
+    else:
+        sys.stdout.write(f"{compared[0].upper()}{compared[1:]} {in_sync(compared)}\n")
     report_domain(domain, sys.stdout)
     report_warnings(warnings, sys.stdout)
     if show_revision and (ops or domain):
@@ -171,8 +175,13 @@ def _resolve(location: str) -> str:
         return location
 
 
-def drift(cfg: Config) -> MigrationScript:
-    """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing."""
+def in_sync(compared: str) -> str:
+    return f"{'are' if ' and ' in compared else 'is'} in sync with the database."
+
+
+def drift(cfg: Config) -> tuple[MigrationScript, str]:
+    """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing. Returns
+    the script and what was compared ("workflow registration and domain models")."""
     script_directory = ScriptDirectory.from_config(cfg)
     revision_context = RevisionContext(
         cfg,
@@ -198,7 +207,10 @@ def drift(cfg: Config) -> MigrationScript:
                 "against a database at head: apply them first with PYTHONPATH=. python main.py db upgrade heads"
             )
         revision_context.run_autogenerate(rev, context)  # type: ignore[arg-type]
+        compared.append(compared_names(context.opts))
         return []
+
+    compared: list[str] = []
 
     with EnvironmentContext(
         cfg,
@@ -209,7 +221,7 @@ def drift(cfg: Config) -> MigrationScript:
         revision_context=revision_context,
     ):
         script_directory.run_env()
-    return revision_context.generated_revisions[-1]
+    return revision_context.generated_revisions[-1], compared[-1]
 
 
 def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str]) -> list[str]:
@@ -248,7 +260,7 @@ def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
 
 def report(ops: Sequence[WorkflowOp], out: TextIO, *, hint: bool = True) -> None:
     if not ops:
-        out.write("Workflow registration is in sync with the database.\n")
+        out.write(f"Workflow registration {in_sync('workflow registration')}\n")
         return
     colour = out.isatty() and "NO_COLOR" not in os.environ
     rows = [("workflow", "change", "target", "products", "why"), *(row(op) for op in ops)]

@@ -74,10 +74,40 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
     try:
         return _compare(autogen_context, upgrade_ops)
     except WorkflowPluginError as error:
-        # main.py (typer) shows a long traceback; the log line keeps the message readable on its own.
-        # alembic's CommandError makes the alembic command line print "FAILED: <message>" instead.
+        if under_orchestrator_cli():
+            # orchestrator-core's main.py (typer) would print a long traceback with the message wrapped
+            # at the terminal's width (which breaks the env.py text it asks to paste): show it once, as it
+            # is, and exit with status 1. No revision file was written; the database was not touched.
+            # Printed, not logged: orchestrator-core's log renderer adds colours and the logger's name.
+            print(
+                f"\nalembic-wfplugin stopped autogenerate; no revision file was written.\n\n{error}\n", file=sys.stderr
+            )
+            raise _exit(1) from None
+        # alembic's CommandError: the alembic command line prints "FAILED: <message>", library callers
+        # (alembic's API, pytest-alembic) get the exception.
         log.error("%s", error)
         raise CommandError(str(error)) from error
+
+
+def under_orchestrator_cli() -> bool:
+    """Whether this autogenerate runs in a command of orchestrator-core's command line (``main.py db ...``)."""
+    try:
+        import typer
+    except ImportError:
+        return False
+    if typer.Exit.__module__.startswith("typer."):  # typer 0.22+ carries click of its own
+        from typer._click.globals import get_current_context
+    else:
+        from click import get_current_context  # type: ignore[no-redef]
+    context = get_current_context(silent=True)
+    callback = getattr(getattr(context, "command", None), "callback", None)
+    return getattr(callback, "__module__", "").startswith("orchestrator.")
+
+
+def _exit(code: int) -> Exception:
+    import typer
+
+    return typer.Exit(code)
 
 
 def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
@@ -113,6 +143,8 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     logged: list[WorkflowOp | DomainOp] = [*additions, *ops, *removals]
     for op in logged:
         log.info("Detected %s", op.describe())
+    found = f"{len(logged)} change{'s' if len(logged) != 1 else ''}" if logged else "in sync"
+    log.info("Compared %s with the database: %s.", compared_names(autogen_context.opts), found)
     # Domain additions first (workflows link to new products), removals last (a product's workflow links
     # go first; a downgrade, which runs these in reverse, brings products back before linking them).
     for container in (DomainOps(additions), WorkflowOps(ops), DomainOps(removals)):
@@ -165,13 +197,18 @@ def warn(message: str) -> None:
     """Log a warning through ``alembic.wfplugin``; to stderr as well where logging would show it nowhere
     (orchestrator-core's env.py configures no logging: plain ``alembic check`` has only alembic's
     NullHandler), so that every entry point shows it."""
-    log.warning("%s", message)
+    show(logging.WARNING, message)
+
+
+def show(level: int, message: str) -> None:
+    """Log ``message`` through ``alembic.wfplugin``, and print it to stderr where no handler would show it."""
+    log.log(level, "%s", message)
     logger: logging.Logger | None = log
     while logger is not None:
-        if any(not isinstance(h, logging.NullHandler) and h.level <= logging.WARNING for h in logger.handlers):
+        if any(not isinstance(h, logging.NullHandler) and h.level <= level for h in logger.handlers):
             return
         logger = logger.parent if logger.propagate else None
-    print(f"WARNING [{log.name}] {message}", file=sys.stderr)
+    print(f"{logging.getLevelName(level)} [{log.name}] {message}", file=sys.stderr)
 
 
 def _compared_changes(
@@ -301,8 +338,16 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
         and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)
     ):
         directives[:] = []
-        compared = "schema or workflow registration" if _compares_schema(context) else "workflow registration"
+        compared = compared_names(context.opts, schema=_compares_schema(context), joined_by="or")
         log.info("No changes in %s detected; no revision file written.", compared)
+
+
+def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: str = "and") -> str:
+    """What an autogenerate run compares, for "nothing to do" and "in sync": "workflow registration and
+    domain models"."""
+    names = ["schema"] if schema else []
+    names += ["workflow registration", *(["domain models"] if opts.get("wfplugin_domain_models") else [])]
+    return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]
 
 
 def _compares_schema(context: MigrationContext) -> bool:

@@ -63,12 +63,17 @@ def test_a_missing_value_is_one_error_without_a_file(app: FixtureApp) -> None:
 
     result = app.autogenerate(check=False)
 
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert app.revision_files() == files
     assert (app.domain(), app.snapshot()) == before
-    # the plugin's log line, before the traceback that main.py (typer) prints and wraps
-    message = (result.stdout + result.stderr).split("Traceback (most recent call last)")[0]
+    # the message once, as it is: no traceback of orchestrator-core's CLI (which wraps it at 80 columns)
+    message = result.stdout + result.stderr
+    assert "Traceback" not in message, message
     assert message.count("the code does not say these values") == 1, message
+    # the env.py text it asks for, pasted into context.configure(...) as it is shown, is Python
+    option_text = message.split("again:\n", 1)[1].split("\n\n", 1)[0].rstrip()
+    assert option_text.lstrip().startswith("wfplugin_"), option_text
+    compile(f"dict(\n{option_text}\n)", "env.py", "eval")
     # every missing value, as the option text to add
     assert '"User internal": {"description": "...", "tag": "...", "fixed_inputs": {"affiliation": "..."}},' in message
     assert "affiliation: one of 'internal', 'external'" in message
@@ -94,3 +99,31 @@ def test_drift_report_and_alembic_check_cover_domain_models(app: FixtureApp) -> 
     check = app.run_command(["alembic", "-c", "alembic.ini", "-n", "standalone", "check"], check=False)
     assert check.returncode != 0
     assert "('add_product', 'User internal')" in check.stdout + check.stderr
+
+
+def test_every_entry_point_shows_the_same_warnings_and_names_what_it_compared(app: FixtureApp) -> None:
+    # an option naming nothing, on the template database (the tutorial's products; not yet its workflows)
+    app.configure(**{**TUTORIAL_OPTIONS, "wfplugin_product_blocks": {"UserBlok": {"tag": "US"}}})
+    app.autogenerate("the tutorial's workflows")
+    app.upgrade()
+    warning = "Option wfplugin_product_blocks['UserBlok'] (did you mean 'UserBlock'?) names nothing in the code"
+
+    files = app.revision_files()
+    result = app.autogenerate("nothing")
+    assert app.revision_files() == files
+    output = result.stdout + result.stderr
+    assert output.count(warning) == 1, output
+    assert "No changes in workflow registration or domain models detected; no revision file written" in output
+
+    report = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
+    assert report.returncode == 0, report.stdout + report.stderr
+    assert report.stdout.startswith("Workflow registration and domain models are in sync with the database.\n")
+    shown = [line[4:] for line in report.stdout.split("\nWarnings (", 1)[1].splitlines() if line.startswith("  - ")]
+    assert any(each.startswith(warning) for each in shown), report.stdout
+    for each in shown:  # autogenerate showed the same warnings, each once
+        assert output.count(each) == 1, each
+
+    check = app.run_command(["alembic", "-c", "alembic.ini", "-n", "standalone", "check"], check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    for each in shown:
+        assert (check.stdout + check.stderr).count(each) == 1, (each, check.stdout + check.stderr)

@@ -98,6 +98,11 @@ def test_a_misspelled_prefix_is_an_error_with_the_option_meant(keyword: str, mea
         Options.from_context_opts({keyword: True}, alembics={"compare_type"})
 
 
+def test_a_misspelled_prefix_before_a_name_that_is_no_option_is_an_error_too() -> None:
+    with pytest.raises(WorkflowPluginError, match=r"Misspelled .*: wfplgin_my_own_setting"):
+        Options.from_context_opts({"wfplgin_my_own_setting": 1})
+
+
 def test_alembics_own_and_unrelated_keywords_are_not_taken_for_ours() -> None:
     alembics = {"compare_type", "render_as_batch", "include_object"}
     given = {"compare_type": True, "render_as_batch": False, "include_object": None, "my_app_setting": 1}
