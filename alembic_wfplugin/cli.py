@@ -85,7 +85,9 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
     if ops or domain:
         report(ops, sys.stdout, hint=not domain)
     else:
-        sys.stdout.write(f"{compared[0].upper()}{compared[1:]} {in_sync(compared)}\n")
+        sys.stdout.write(
+            f"{compared.capitalize()} {'are' if ' and ' in compared else 'is'} in sync with the database.\n"
+        )
     report_domain(domain, sys.stdout)
     report_warnings(warnings, sys.stdout)
     if show_revision and (ops or domain):
@@ -175,10 +177,6 @@ def _resolve(location: str) -> str:
         return location
 
 
-def in_sync(compared: str) -> str:
-    return f"{'are' if ' and ' in compared else 'is'} in sync with the database."
-
-
 def drift(cfg: Config) -> tuple[MigrationScript, str]:
     """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing. Returns
     the script and what was compared ("workflow registration and domain models")."""
@@ -260,7 +258,7 @@ def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
 
 def report(ops: Sequence[WorkflowOp], out: TextIO, *, hint: bool = True) -> None:
     if not ops:
-        out.write(f"Workflow registration {in_sync('workflow registration')}\n")
+        out.write("Workflow registration is in sync with the database.\n")
         return
     colour = out.isatty() and "NO_COLOR" not in os.environ
     rows = [("workflow", "change", "target", "products", "why"), *(row(op) for op in ops)]

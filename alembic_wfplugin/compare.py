@@ -82,7 +82,9 @@ def compare_workflows(autogen_context: AutogenContext, upgrade_ops: UpgradeOps, 
             print(
                 f"\nalembic-wfplugin stopped autogenerate; no revision file was written.\n\n{error}\n", file=sys.stderr
             )
-            raise _exit(1) from None
+            import typer
+
+            raise typer.Exit(1) from None
         # alembic's CommandError: the alembic command line prints "FAILED: <message>", library callers
         # (alembic's API, pytest-alembic) get the exception.
         log.error("%s", error)
@@ -102,12 +104,6 @@ def under_orchestrator_cli() -> bool:
     context = get_current_context(silent=True)
     callback = getattr(getattr(context, "command", None), "callback", None)
     return getattr(callback, "__module__", "").startswith("orchestrator.")
-
-
-def _exit(code: int) -> Exception:
-    import typer
-
-    return typer.Exit(code)
 
 
 def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
@@ -197,18 +193,13 @@ def warn(message: str) -> None:
     """Log a warning through ``alembic.wfplugin``; to stderr as well where logging would show it nowhere
     (orchestrator-core's env.py configures no logging: plain ``alembic check`` has only alembic's
     NullHandler), so that every entry point shows it."""
-    show(logging.WARNING, message)
-
-
-def show(level: int, message: str) -> None:
-    """Log ``message`` through ``alembic.wfplugin``, and print it to stderr where no handler would show it."""
-    log.log(level, "%s", message)
+    log.warning("%s", message)
     logger: logging.Logger | None = log
     while logger is not None:
-        if any(not isinstance(h, logging.NullHandler) and h.level <= level for h in logger.handlers):
+        if any(not isinstance(h, logging.NullHandler) and h.level <= logging.WARNING for h in logger.handlers):
             return
         logger = logger.parent if logger.propagate else None
-    print(f"{logging.getLevelName(level)} [{log.name}] {message}", file=sys.stderr)
+    print(f"WARNING [{log.name}] {message}", file=sys.stderr)
 
 
 def _compared_changes(
