@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.autogenerate import produce_migrations
 from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 
 from alembic_wfplugin.compare import no_schema_objects
-from tests.revision_code import run_rendered
+from tests.revision_code import rendered, run_rendered
 
 # The tutorial's values that the code cannot state, as its hand-written migration writes them.
 TUTORIAL_OPTIONS: dict[str, Any] = {
@@ -55,11 +55,11 @@ def autogenerate(connection: sa.Connection, **options: Any) -> MigrationScript:
 
 
 def upgrade(script: MigrationScript, connection: sa.Connection) -> None:
-    run_rendered(render_python_code(script.upgrade_ops), connection)
+    run_rendered(rendered(script.upgrade_ops), connection)
 
 
 def downgrade(script: MigrationScript, connection: sa.Connection) -> None:
-    run_rendered(render_python_code(script.downgrade_ops), connection)
+    run_rendered(rendered(script.downgrade_ops), connection)
 
 
 def diffs(script: MigrationScript) -> list[tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from alembic.util import CommandError
 from alembic_wfplugin import compare, pgserver
 from alembic_wfplugin.errors import WorkflowPluginError
 from tests.fixture_app import FixtureApp
-from tests.revision_code import GENERATED_CALLS
+from tests.revision_code import GENERATED_CALLS, calls
 
 
 def fails_cleanly(app: FixtureApp, *expected: str) -> str:
@@ -155,9 +155,9 @@ def test_hostile_database_strings_are_literals_and_come_back_byte_for_byte(regis
     source = revision.read_text()
     tree = ast.parse(source)
     compile(source, str(revision), "exec")
-    calls = {ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    assert calls <= GENERATED_CALLS, calls - GENERATED_CALLS
-    assert {"conn.execute", "sa.text"} <= calls
+    called = calls(tree)
+    assert called <= GENERATED_CALLS, called - GENERATED_CALLS
+    assert {"conn.execute", "sa.text"} <= called
     # plain SQL: nothing from orchestrator-core (or the plugin) is imported
     imported = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
     assert not [line for line in imported if "orchestrator" in line or "wfplugin" in line], imported

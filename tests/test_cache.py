@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import render_python_code
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import UpgradeOps
 from alembic.runtime.migration import MigrationContext
@@ -30,7 +29,7 @@ from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declar
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOp, WorkflowOps
 from alembic_wfplugin.workflows.source import ModuleFiles
-from tests.revision_code import run_rendered
+from tests.revision_code import rendered, run_rendered
 
 PACKAGE = "cachewf"
 MODULE = f"""\
@@ -234,7 +233,7 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
     core_ops = run_comparator(connection, tmp_path / "cache")  # orchestrator-core's own drift, if any
     assert not [op for op in core_ops if getattr(getattr(op, "spec", None), "name", None) == "cached_wf"]
     if core_ops:  # 4.8 leaves task_validate_product_type's is_task false: apply the fix, as a revision would
-        run_rendered(render_python_code(UpgradeOps([WorkflowOps(core_ops)])), connection)
+        run_rendered(rendered(UpgradeOps([WorkflowOps(core_ops)])), connection)
         assert run_comparator(connection, tmp_path / "cache") == []  # in sync now: remembered as such
     calls: list[object] = []
     real_diff = compare.diff_workflows

@@ -195,7 +195,9 @@ def test_removed_block_used_only_on_another_database_stops_its_upgrade(
     upgrade(autogenerate(target_connection), target_connection)
     add_legacy_block(target_connection)
     subscribe(target_connection, "User Group", {"LegacyBlock": {}})
-    stops_and_rolls_back(script, target_connection, r"Cannot remove product block .* 'LegacyBlock'.*: 1 subscription")
+    stops_and_rolls_back(
+        script, target_connection, r"Cannot remove product block 'LegacyBlock' of product 'User Group': 1 subscription"
+    )
 
 
 def test_an_empty_registry_is_refused(registered: sa.Connection, model_registry: MutableMapping[str, Any]) -> None:

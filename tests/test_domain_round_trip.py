@@ -24,7 +24,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import render_python_code
 from alembic.util import CommandError
 from hypothesis import event, given, note
 from hypothesis import strategies as st
@@ -32,7 +31,7 @@ from hypothesis.control import currently_in_test_context
 
 from tests.domain_harness import assert_counts_needed_suffice, autogenerate, diffs
 from tests.fixture_app import TUTORIAL, WORKFLOW_ROWS, domain_state
-from tests.revision_code import run_rendered
+from tests.revision_code import rendered, run_rendered
 from tests.test_round_trip import property_settings
 
 EXAMPLES = int(os.environ.get("WFPLUGIN_DOMAIN_EXAMPLES", "100"))
@@ -352,7 +351,7 @@ def check(scenario: Scenario, generating: sa.Connection, target: sa.Connection) 
                 autogenerate(generating, **OPTIONS)
             return
         script = autogenerate(generating, **OPTIONS)
-        upgrade, downgrade = render_python_code(script.upgrade_ops), render_python_code(script.downgrade_ops)
+        upgrade, downgrade = rendered(script.upgrade_ops), rendered(script.downgrade_ops)
         if currently_in_test_context():
             note(f"upgrade():\n{upgrade}\ndowngrade():\n{downgrade}")
         if in_use(target, scenario):

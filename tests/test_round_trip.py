@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import produce_migrations, render_python_code
+from alembic.autogenerate import produce_migrations
 from alembic.runtime.migration import MigrationContext
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -35,7 +35,7 @@ from hypothesis.control import currently_in_test_context
 from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
 from tests.fixture_app import WORKFLOW_ROWS
-from tests.revision_code import run_rendered
+from tests.revision_code import rendered, run_rendered
 
 NAMES = ("create_alpha", "modify_alpha", "terminate_alpha", "validate_beta", "reconcile_beta", "task_gamma")
 INFERRED = {"alpha": "Alpha", "beta": "Beta"}  # what each name's subject says (the module path says nothing)
@@ -327,8 +327,8 @@ def check_round_trip(
         expected = expected_live_rows(scenario, declared, rows_before, live_before)
 
         script = autogenerate(generating, scenario)
-        upgrade = render_python_code(script.upgrade_ops)
-        downgrade = render_python_code(script.downgrade_ops)
+        upgrade = rendered(script.upgrade_ops)
+        downgrade = rendered(script.downgrade_ops)
         if currently_in_test_context():
             note(f"upgrade():\n{upgrade}\ndowngrade():\n{downgrade}")
         run_rendered(upgrade, target)

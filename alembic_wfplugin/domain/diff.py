@@ -292,7 +292,7 @@ def _resource_types(
         description = (given.description if given else None) or resource_type.description
         if description is None:
             problems.resource_types[name] = ('"..."', "")
-        owners = ", ".join(block.name for block in declared.blocks.values() if name in block.resource_types)
+        owners = ", ".join(f"block {block.name}" for block in declared.blocks.values() if name in block.resource_types)
         reason = f"a field of {owners}"
         changes.append(DomainChange("add", "resource_type", (name,), {"description": description}, reason))
     linked = {name for block in database.blocks.values() for name in block.resource_types}
@@ -382,13 +382,13 @@ def _subscription_data(
         for attr, block in _required_blocks(product.block_fields):
             if ("product_block_link", (name, block)) in added:
                 subscriptions = row.subscriptions if (row := database.products.get(name)) else 0
-                reason = f"required field {product.product_type}.{attr}: one per subscription"
+                reason = f"required field {attr} of product type {product.product_type}: one per subscription"
                 create("root_instance", (name, attr, block), block, subscriptions, reason)
     for name, user in declared.blocks.items():
         for attr, block in _required_blocks(user.block_fields):
             if ("block_relation", (name, block)) in added:
                 instances = used.instances if (used := database.blocks.get(name)) else 0
-                reason = f"required field of block {name}: {attr}; one per {name} instance"
+                reason = f"required field {attr} of block {name}: one per instance of block {name}"
                 create("child_instance", (name, attr, block), block, instances, reason)
     seen: set[str] = set()
     while pending:  # the required block fields of blocks that get new instances, recursively
@@ -397,7 +397,7 @@ def _subscription_data(
             continue
         seen.add(name)
         for attr, block in _required_blocks(declared.blocks[name].block_fields):
-            reason = f"required field of block {name}: {attr}; one per new {name} instance"
+            reason = f"required field {attr} of block {name}: one per new instance of block {name}"
             create("child_instance", (name, attr, block), block, instances_here.get(name, 0), reason)
     for kind, key in sorted(added):
         if kind == "block_resource_type":
@@ -524,7 +524,7 @@ def _products(
             changes.append(DomainChange("update", "product_type", (name,), columns, reason))
         for block in product.blocks:
             if row is None or block not in row.blocks:
-                reason = f"a field of {product.product_type}"
+                reason = f"a field of product type {product.product_type}"
                 changes.append(DomainChange("add", "product_block_link", (name, block), {}, reason))
         for fixed_input, spec in product.fixed_inputs.items():
             if row is not None and fixed_input in row.fixed_inputs:
@@ -538,7 +538,7 @@ def _products(
                     f"fixed input {fixed_input!r} of product {name!r} ({product.product_type}.{fixed_input}: "
                     f"{spec.type_name}) = {value!r}: {refusal}"
                 )
-            reason = f"a field of {product.product_type}"
+            reason = f"a field of product type {product.product_type}"
             changes.append(DomainChange("add", "fixed_input", (name, fixed_input), {"value": value}, reason))
         if row is not None:
             changes += _removed_from_product(row, product.blocks, product.fixed_inputs, problems)
@@ -583,8 +583,8 @@ def _removed_from_product(
 
 def _users(block: str, declared: DeclaredDomain) -> str:
     """The products and blocks that use a block, for people."""
-    users = [name for name, product in declared.products.items() if block in product.blocks]
-    users += [name for name, other in declared.blocks.items() if block in other.depends_on]
+    users = [f"product {name}" for name, product in declared.products.items() if block in product.blocks]
+    users += [f"block {name}" for name, other in declared.blocks.items() if block in other.depends_on]
     return ", ".join(users)
 
 

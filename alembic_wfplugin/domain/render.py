@@ -20,13 +20,19 @@ from typing import TYPE_CHECKING
 from alembic_wfplugin.domain.model import DomainChange
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.pysource import (
+    CONSTANTS,
     INDENT,
+    Function,
+    ModuleCode,
     Params,
+    Sql,
     block_source,
-    dict_literal,
-    execute_source,
+    call_line,
+    define,
+    entries_source,
+    entry_literal,
     py_str,
-    stop_if_source,
+    sql_literal,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +60,7 @@ BOOKKEEPING = (
 )
 RECORD = (
     f"INSERT INTO {CREATED_ROWS} (revision, table_name, row_keys)\n"
-    "SELECT :revision, '{table}', array_agg(row_key) FROM created\nHAVING count(*) > 0"
+    "SELECT :revision, '{table}', array_agg(row_key) FROM created\nHAVING count(*) > 0 AND :record"
 )
 WAS_CREATED = (
     f"SELECT count(*) FROM {CREATED_ROWS}\n"
@@ -65,7 +71,7 @@ CREATED_IDS = (
     "WHERE revision = :revision AND table_name = '{table}') AS created"
 )
 FORGET = f"DELETE FROM {CREATED_ROWS} WHERE revision = :revision"
-WITH_REVISION = '{**entry, "revision": revision}'
+FORGET_COMMENT = "# What this revision recorded that its upgrade created here: a downgrade is done with it."
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class Kind:
     key: str  # its row's key as text, looked up by the entry's names (where it is one row)
     remove: str  # the statement that removes it
     users: str | None  # counts what uses it; a removal stops when this is not 0 (None: nothing can use it)
-    used_by: str  # "{used} <used_by>" in the message
+    in_use: str  # what remove_rows() says is in use: a format string over the entry's names and "used"
     set_based: bool = False  # subscription data: many rows per entry, removed by their recorded ids
 
 
@@ -104,7 +110,7 @@ KINDS: dict[str, Kind] = {
         _text(RESOURCE_TYPE_ID),
         "DELETE FROM resource_types WHERE resource_type = :resource_type",
         f"SELECT count(*) FROM subscription_instance_values\nWHERE resource_type_id = {RESOURCE_TYPE_ID}",
-        "subscription instance values",
+        "resource type {resource_type!r}: {used} subscription instance values",
     ),
     "product_block": Kind(
         ("block",),
@@ -118,7 +124,7 @@ KINDS: dict[str, Kind] = {
         _text(BLOCK_ID),
         "DELETE FROM product_blocks WHERE name = :block",
         f"SELECT count(*) FROM subscription_instances WHERE product_block_id = {BLOCK_ID}",
-        "subscription instances",
+        "product block {block!r}: {used} subscription instances",
     ),
     "block_resource_type": Kind(
         ("block", "resource_type"),
@@ -135,7 +141,7 @@ KINDS: dict[str, Kind] = {
         "SELECT count(*) FROM subscription_instance_values AS v\n"
         "JOIN subscription_instances AS si USING (subscription_instance_id)\n"
         f"WHERE si.product_block_id = {BLOCK_ID}\nAND v.resource_type_id = {RESOURCE_TYPE_ID}",
-        "values on instances of the block",
+        "resource type {resource_type!r} of block {block!r}: {used} values",
     ),
     "block_relation": Kind(
         ("block", "depends_on"),
@@ -152,7 +158,7 @@ KINDS: dict[str, Kind] = {
         "JOIN subscription_instances AS user_si ON user_si.subscription_instance_id = r.in_use_by_id\n"
         "JOIN subscription_instances AS used_si ON used_si.subscription_instance_id = r.depends_on_id\n"
         f"WHERE user_si.product_block_id = {BLOCK_ID}\nAND used_si.product_block_id = {DEPENDS_ON_ID}",
-        "subscription instance relations",
+        "block relation {block!r} -> {depends_on!r}: {used} instance relations",
     ),
     "product": Kind(
         ("product",),
@@ -166,7 +172,7 @@ KINDS: dict[str, Kind] = {
         _text(PRODUCT_ID),
         "DELETE FROM products WHERE name = :product",
         f"SELECT count(*) FROM subscriptions WHERE product_id = {PRODUCT_ID}",
-        "subscriptions",
+        "product {product!r}: {used} subscriptions",
     ),
     "product_block_link": Kind(
         ("product", "block"),
@@ -181,7 +187,7 @@ KINDS: dict[str, Kind] = {
         f"DELETE FROM product_product_blocks\nWHERE product_id = {PRODUCT_ID}\nAND product_block_id = {BLOCK_ID}",
         "SELECT count(*) FROM subscription_instances AS si JOIN subscriptions AS s USING (subscription_id)\n"
         f"WHERE s.product_id = {PRODUCT_ID}\nAND si.product_block_id = {BLOCK_ID}",
-        "subscription instances of the block in the product's subscriptions",
+        "product block {block!r} of product {product!r}: {used} subscription instances",
     ),
     "fixed_input": Kind(
         ("product", "name"),
@@ -274,57 +280,194 @@ LACKING_VALUES = (
     f"AND {INSTANCE_LACKS_VALUE}"
 )
 
-ADD_HEADERS = {
-    "resource_type": "# Resource types (fields of product blocks) the code declares; one that exists is kept as is.",
-    "product_block": "# Product blocks the code declares; one that exists is kept as is (description, tag, status).",
-    "block_resource_type": "# Resource types of product blocks (product_block_resource_types).",
-    "block_relation": "# Product blocks that a product block uses (product_block_relations).",
-    "product": "# Products in SUBSCRIPTION_MODEL_REGISTRY; one that exists is kept as is (description, tag, status).",
+KIND_COMMENTS = {
+    "resource_type": "# Resource types (the fields of product blocks).",
+    "product_block": "# Product blocks.",
+    "block_resource_type": "# The resource types of product blocks (product_block_resource_types).",
+    "block_relation": "# The product blocks that a product block uses (product_block_relations).",
+    "product": "# Products (SUBSCRIPTION_MODEL_REGISTRY).",
     "product_block_link": "# The root product blocks of products (product_product_blocks).",
-    "fixed_input": "# Fixed inputs of products; one that exists keeps its value.",
-    "root_instance": (
-        "# Required root blocks: an instance of the block for each subscription of the product that has none."
-    ),
+    "fixed_input": "# Fixed inputs of products.",
+    "root_instance": "# Required root blocks: an instance for each subscription of the product that has none.",
     "child_instance": (
         "# Required blocks of blocks: an instance of the used block for each instance of the using block\n"
         "# that has none in that field (related by domain_model_attr, as orchestrator-core relates them)."
     ),
-    "instance_value": (
-        '# Values of resource types: instances of the block that lack one get "values" (one row per list\n'
-        "# element; wfplugin_resource_types, or the field's default). A required field without one stops the\n"
-        "# upgrade where an instance lacks it."
-    ),
+    "instance_value": "# Values of resource types, for the instances of the block that lack one.",
 }
-UNDO_HEADERS = {
-    "root_instance": "# The instances of required root blocks that the upgrade created here (their values with them).",
-    "child_instance": "# The instances of required blocks that the upgrade created here (with relations, values).",
-    "instance_value": "# The values that the upgrade gave instances here.",
-}
-REMOVE_UNUSED_HEADER = "# {label}s the code no longer declares."
-REMOVE_HEADER = (
-    "# {label}s the code no longer declares: each is deleted only if nothing in this database uses it;\n"
-    "# otherwise the upgrade stops (and is rolled back whole)."
-)
-UNDO_HEADER = (
-    "# {label}s the upgrade created on this database (recorded in wfplugin.created_rows): each is deleted\n"
-    "# if nothing uses it; one that existed before the upgrade is kept."
-)
-DISCARD_NOTE = (
-    '# Where "discard" is set (wfplugin_discard_values), the values go too; a downgrade does not bring them back.'
-)
 DISCARD_VALUES = (
     "DELETE FROM subscription_instance_values AS v\nUSING subscription_instances AS si\n"
     "WHERE v.subscription_instance_id = si.subscription_instance_id\n"
     f"AND si.product_block_id = {BLOCK_ID}\nAND v.resource_type_id = {RESOURCE_TYPE_ID}"
 )
-FORGET_HEADER = "# What this revision recorded that its upgrade created here, now undone."
+# The bookkeeping of what an upgrade created, and the functions that run every kind's SQL: the same text in
+# every revision, so a reviewer reads it once.
+CREATED_ROWS_SQL = "CREATED_ROWS"
+FUNCTIONS = {
+    "prepare_created_rows": '''
 
 
-def entry_source(change: DomainChange) -> str:
+def prepare_created_rows() -> None:
+    """wfplugin.created_rows: where this revision records the rows its upgrade
+    creates, so that its downgrade removes those alone."""
+    conn = op.get_bind()
+    conn.execute(CREATED_ROWS["schema"])
+    conn.execute(CREATED_ROWS["table"])''',
+    "forget_created_rows": '''
+
+
+def forget_created_rows() -> None:
+    """What this revision recorded that its upgrade created here: the downgrade
+    is done with it."""
+    conn = op.get_bind()
+    conn.execute(CREATED_ROWS["forget"], {"revision": revision})''',
+    "add_rows": '''
+
+
+def add_rows(kind: dict, entries: list, restoring=False) -> None:
+    """Each entry added where this database lacks it (one that exists is kept as
+    it is). The keys of the rows it created go to wfplugin.created_rows, for the
+    downgrade; not when a downgrade restores what its upgrade removed."""
+    conn = op.get_bind()
+    for entry in entries:
+        params = {**entry, "revision": revision, "record": not restoring}
+        conn.execute(kind["add"], params)''',
+    "add_instance_values": '''
+
+
+def add_instance_values(entries: list) -> None:
+    """The instances of the block that lack a value for the resource type get
+    "values" (one row per list element; wfplugin_resource_types, or the field's
+    default). Without "values" (a required field, no value known), an instance
+    that lacks one stops the upgrade (rolled back whole)."""
+    conn = op.get_bind()
+    for entry in entries:
+        if entry.get("values") is None:
+            lacking = conn.execute(INSTANCE_VALUE["lacking"], entry).scalar()
+            if lacking:
+                field = entry["resource_type"]
+                raise RuntimeError(
+                    f"Product block {entry['block']!r} has {lacking} instances "
+                    f"in this database that need a value for {field!r}; give "
+                    f"one as wfplugin_resource_types={{{field!r}: {{'value': "
+                    "...}} and autogenerate the revision again (this whole "
+                    "upgrade is rolled back).",
+                )
+    add_rows(INSTANCE_VALUE, [{"values": None, **entry} for entry in entries])''',
+    "remove_rows": '''
+
+
+def remove_rows(kind: dict, entries: list, only_created=False) -> None:
+    """Each entry deleted, unless something in this database uses it: then the
+    upgrade stops (rolled back whole). With only_created (a downgrade), only one
+    that its upgrade created here: one that existed before is kept. "discard"
+    (wfplugin_discard_values): its values go too, and do not come back."""
+    conn = op.get_bind()
+    for entry in entries:
+        params = {**entry, "revision": revision}
+        if only_created and not conn.execute(kind["created"], params).scalar():
+            continue  # it existed before the upgrade
+        if entry.get("discard"):
+            conn.execute(kind["discard"], params)
+        elif "users" in kind:
+            used = conn.execute(kind["users"], params).scalar()
+            if used:
+                what = kind["in_use"].format(**entry, used=used)
+                advice = MOVE_FIRST if only_created else KEEP_IN_CODE
+                raise RuntimeError(
+                    f"Cannot remove {what} in this database. {advice}",
+                )
+        conn.execute(kind["remove"], params)''',
+    "undo_rows": '''
+
+
+def undo_rows(kind: dict, entries: list) -> None:
+    """The subscription data that the upgrade created here (recorded in
+    wfplugin.created_rows), deleted: what existed before the upgrade stays."""
+    conn = op.get_bind()
+    for entry in entries:
+        conn.execute(kind["undo"], {**entry, "revision": revision})''',
+}
+# What remove_rows() says to do when something uses what it would remove: in an upgrade, in a downgrade.
+ADVICE = """
+KEEP_IN_CODE = "Keep it in the code until nothing uses it (this whole upgrade is rolled back)."
+MOVE_FIRST = (
+    "They were written after the upgrade: move or delete them in a data migration "
+    "before downgrading (this whole downgrade is rolled back)."
+)"""
+
+
+def _function(imports: set[str], name: str) -> str:
+    """Define the library function ``name`` (and what it reads) at module level; returns its name."""
+    if name in ("prepare_created_rows", "forget_created_rows"):
+        statements = {"schema": BOOKKEEPING[0], "table": BOOKKEEPING[1], "forget": FORGET}
+        comment = "# Where a revision records the rows its upgrade created, for its downgrade."
+        define(imports, CREATED_ROWS_SQL, _dict_constant(comment, CREATED_ROWS_SQL, statements), CONSTANTS)
+    if name == "remove_rows":
+        define(imports, "KEEP_IN_CODE", ADVICE, CONSTANTS)
+    if name == "add_instance_values":
+        _function(imports, "add_rows")
+    define(imports, name, "\n\n" + FUNCTIONS[name].lstrip("\n"))
+    return name
+
+
+def _dict_constant(comment: str, name: str, statements: dict[str, str], texts: dict[str, str] | None = None) -> str:
+    items = "".join(
+        f"{INDENT}{py_str(key)}: {sql_literal(sql, 79 - len(INDENT + py_str(key) + ': ,'))},\n"
+        for key, sql in statements.items()
+    )
+    items += "".join(f"{INDENT}{py_str(key)}: {py_str(text)},\n" for key, text in (texts or {}).items())
+    return f"\n{comment}\n{name} = {{\n{items}}}"
+
+
+def _kind_constant(imports: set[str], kind_name: str) -> str:
+    """Define the dict of ``kind_name``'s fixed SQL at module level (all of it, whichever direction uses
+    it, so that its text is the same in upgrade() and downgrade()); returns its name."""
+    kind = KINDS[kind_name]
+    name = kind_name.upper()
+    add = f"WITH {kind.add}\n{RECORD.format(table=kind.table)}"
+    if kind.set_based:
+        statements = {"add": add, "undo": kind.remove.format(created=CREATED_IDS.format(table=kind.table))}
+        if kind_name == "instance_value":
+            statements["lacking"] = LACKING_VALUES
+        define(imports, name, _dict_constant(KIND_COMMENTS[kind_name], name, statements), CONSTANTS)
+        return name
+    statements = {"add": add, "created": WAS_CREATED.format(table=kind.table, key=kind.key)}
+    if kind.users is not None:
+        statements["users"] = kind.users
+    if kind_name == "block_resource_type":
+        statements["discard"] = DISCARD_VALUES
+    statements["remove"] = kind.remove
+    texts = {"in_use": kind.in_use} if kind.users is not None else {}
+    define(imports, name, _dict_constant(KIND_COMMENTS[kind_name], name, statements, texts), CONSTANTS)
+    return name
+
+
+def entry_source(change: DomainChange, keys_only: bool = False) -> str:
     kind = KINDS[change.kind]
     params: Params = dict(zip(kind.keys, change.key, strict=True))
-    params.update({column: change.columns[column] for column in kind.columns if column in change.columns})
-    return dict_literal(params)
+    if not keys_only:
+        params.update({column: change.columns[column] for column in kind.columns if column in change.columns})
+        # an instance value's "needs_value" is "values" being None, which add_instance_values() fills in
+        params.pop("needs_value", None)
+        if change.kind == "instance_value" and params.get("values") is None:
+            params.pop("values")
+    elif "discard" in change.columns:
+        params["discard"] = change.columns["discard"]
+    return entry_literal(params)
+
+
+def _label(kind_name: str) -> str:
+    return kind_name.replace("_", " ")
+
+
+def _entries(changes: list[DomainChange]) -> list[tuple[str, str]]:
+    return [("" if change.undoes else change.reason, entry_source(change)) for change in changes]
+
+
+def _header(changes: list[DomainChange], text: str) -> list[str]:
+    """A line above a downgrade's entries saying what it does (an upgrade's entries each give a reason)."""
+    return [text] if changes[0].undoes else []
 
 
 # Renames (wfplugin_renames): the row keeps its id, so what refers to it follows. Where the new name exists
@@ -354,20 +497,29 @@ MOVE_RESOURCE_TYPE = (
     f"DELETE FROM product_block_resource_types\nWHERE product_block_id = {BLOCK_ID}\n"
     f"AND resource_type_id = {OLD_RESOURCE_TYPE_ID}",
 )
+BACK = "# {what} the upgrade renamed, back to their old names."
 
 
-def render_moves(changes: list[DomainChange]) -> list[str]:
+def render_moves(changes: list[DomainChange], imports: set[str]) -> list[str]:
     entries = [
-        (change.reason, dict_literal(dict(zip(("block", "old", "new"), change.key, strict=True)))) for change in changes
+        (
+            "" if change.undoes else change.reason,
+            entry_literal(dict(zip(("block", "old", "new"), change.key, strict=True))),
+        )
+        for change in changes
     ]
-    header = ["# Resource types renamed on one product block (wfplugin_renames), by name: the values move along."]
-    loop = [execute_source(statement, "entry") for statement in MOVE_RESOURCE_TYPE]
-    return block_source("renamed_block_resource_types", header, entries, loop, "entry")
+    comment = ["# Each resource type renamed on one product block (wfplugin_renames), by name: its values move."]
+    sql = Sql()
+    names = ("LINK_NEW_RESOURCE_TYPE", "MOVE_VALUES", "UNLINK_OLD_RESOURCE_TYPE")
+    loop = [sql.run(name, statement, "entry") for name, statement in zip(names, MOVE_RESOURCE_TYPE, strict=True)]
+    function = Function("move_block_resource_types", comment, "entry", loop, sql)
+    header = _header(changes, BACK.format(what="Resource types of blocks"))
+    return block_source(imports, function, "moved_block_resource_types", header, entries)
 
 
-def render_renames(kind_name: str, changes: list[DomainChange]) -> list[str]:
+def render_renames(kind_name: str, changes: list[DomainChange], imports: set[str]) -> list[str]:
     if kind_name == "block_resource_type":
-        return render_moves(changes)
+        return render_moves(changes, imports)
     table, column, scope = RENAMES[kind_name]
     within = f" AND {scope}" if scope else ""
     statement = (
@@ -378,125 +530,76 @@ def render_renames(kind_name: str, changes: list[DomainChange]) -> list[str]:
     for change in changes:
         names = dict(zip(("product", "old", "new"), change.key, strict=True)) if scope else {}
         names = names or {"old": change.key[0], "new": change.key[1]}
-        entries.append((change.reason, dict_literal(dict(names))))
-    header = [f"# {kind_name.replace('_', ' ').capitalize()}s renamed (wfplugin_renames), by name."]
-    return block_source(f"renamed_{kind_name}s", header, entries, [execute_source(statement, "entry")], "entry")
+        entries.append(("" if change.undoes else change.reason, entry_literal(dict(names))))
+    comment = [f"# Each {_label(kind_name)} renamed (wfplugin_renames), by name."]
+    sql = Sql()
+    loop = [sql.run(f"RENAME_{kind_name.upper()}", statement, "entry")]
+    function = Function(f"rename_{kind_name}s", comment, "entry", loop, sql)
+    header = _header(changes, BACK.format(what=_label(kind_name).capitalize() + "s"))
+    return block_source(imports, function, f"renamed_{kind_name}s", header, entries)
 
 
-def render_updates(kind_name: str, changes: list[DomainChange]) -> list[str]:
+def render_updates(kind_name: str, changes: list[DomainChange], imports: set[str]) -> list[str]:
     """The product type of a product whose registered class was renamed: workflow links keep their row."""
     statement = "UPDATE products SET product_type = :new\nWHERE name = :product AND product_type = :was"
     entries = [
         (
-            change.reason,
-            dict_literal({"product": change.key[0], "new": change.columns["new"], "was": change.columns["was"]}),
+            "" if change.undoes else change.reason,
+            entry_literal({"product": change.key[0], "new": change.columns["new"], "was": change.columns["was"]}),
         )
         for change in changes
     ]
-    header = ["# Product types of products whose SUBSCRIPTION_MODEL_REGISTRY class was renamed."]
-    return block_source(f"changed_{kind_name}s", header, entries, [execute_source(statement, "entry")], "entry")
+    comment = ["# The product type of each product whose SUBSCRIPTION_MODEL_REGISTRY class was renamed."]
+    sql = Sql()
+    loop = [sql.run("CHANGE_PRODUCT_TYPE", statement, "entry")]
+    function = Function(f"change_{kind_name}s", comment, "entry", loop, sql)
+    header = _header(changes, "# Product types the upgrade changed, set back.")
+    return block_source(imports, function, f"changed_{kind_name}s", header, entries)
 
 
-def _adding(statement: str, record: bool, table: str) -> str:
-    """An add; where ``record``, the keys of the rows it created go to wfplugin.created_rows."""
-    if record:
-        return execute_source(f"WITH {statement}\n{RECORD.format(table=table)}", WITH_REVISION)
-    return execute_source(f"WITH {statement}\nSELECT count(*) FROM created", "entry")
-
-
-def render_changes(action: str, kind_name: str, changes: list[DomainChange], undoes: bool) -> list[str]:
+def render_changes(action: str, kind_name: str, changes: list[DomainChange], imports: set[str]) -> list[str]:
     if action == "rename":
-        return render_renames(kind_name, changes)
+        return render_renames(kind_name, changes, imports)
     if action == "update":
-        return render_updates(kind_name, changes)
-    kind = KINDS[kind_name]
-    label = kind_name.replace("_", " ")
-    capitalized = label[0].upper() + label[1:]
-    name = f"{'added' if action == 'add' else 'undone' if undoes else 'removed'}_{kind_name}s"
-    entries = [(change.reason, entry_source(change)) for change in changes]
-    item = "entry"
+        return render_updates(kind_name, changes, imports)
+    label = _label(kind_name)
+    plural = label[0].upper() + label[1:] + "s"
+    undoes = changes[0].undoes
+    kind = _kind_constant(imports, kind_name)
     if action == "add":
-        loop = [_adding(kind.add, not undoes, kind.table)]
+        name = f"{'restored' if undoes else 'added'}_{kind_name}s"
+        header = _header(changes, f"# {plural} the upgrade removed, added back.")
         if kind_name == "instance_value":
-            loop.insert(0, _stop_if_used(LACKING_VALUES, 'entry["needs_value"]', _lacking_value_message()))
-        return block_source(name, [ADD_HEADERS[kind_name]], entries, loop, item)
-    if undoes and kind.set_based:
-        statement = kind.remove.format(created=CREATED_IDS.format(table=kind.table))
-        return block_source(name, [UNDO_HEADERS[kind_name]], entries, [execute_source(statement, WITH_REVISION)], item)
-    if kind.users is None and not undoes:
-        loop = [execute_source(kind.remove, item)]
-        return block_source(name, [REMOVE_UNUSED_HEADER.format(label=capitalized)], entries, loop, item)
-    header = [(UNDO_HEADER if undoes else REMOVE_HEADER).format(label=capitalized)]
-    loop = [execute_source(kind.remove, item)]
-    if kind.users is not None:
-        discarding = kind_name == "block_resource_type" and any(c.columns.get("discard") for c in changes)
-        condition = 'not entry["discard"]' if discarding else None
-        loop.insert(0, _stop_if_used(kind.users, condition, _in_use_message(label, kind, undoes)))
-        if discarding:
-            header.append(DISCARD_NOTE)
-            loop.insert(
-                1, f'if entry["discard"]:\n{INDENT}' + execute_source(DISCARD_VALUES, item).replace("\n", "\n" + INDENT)
-            )
-    if undoes:  # only what its upgrade created here
-        created = "created = " + execute_source(WAS_CREATED.format(table=kind.table, key=kind.key), WITH_REVISION)
-        loop = [created + ".scalar_one()", "if created:\n" + INDENT + ("\n".join(loop)).replace("\n", "\n" + INDENT)]
-    return block_source(name, header, entries, loop, item)
-
-
-def _stop_if_used(users: str, condition: str | None, message: str) -> str:
-    """Count what uses the entry (``users``) and stop the upgrade with ``message`` if anything does."""
-    count = "used = " + execute_source(users, "entry") + ".scalar_one()"
-    check = stop_if_source("used", message)
-    if condition is None:
-        return count + "\n" + check
-    return f"if {condition}:\n{INDENT}" + (count + "\n" + check).replace("\n", "\n" + INDENT)
-
-
-def _in_use_message(label: str, kind: Kind, undoes: bool) -> str:
-    named = ["{entry[" + repr(key) + "]!r}" for key in kind.keys]
-    name = " -> ".join(named) if label == "block relation" else " of ".join(reversed(named))
+            call = call_line(_function(imports, "add_instance_values"), name)
+        elif undoes:
+            call = call_line(_function(imports, "add_rows"), kind, name, "restoring=True")
+        else:
+            call = call_line(_function(imports, "add_rows"), kind, name)
+        return entries_source(name, header, _entries(changes), call)
+    name = f"{'undone' if undoes else 'removed'}_{kind_name}s"
+    entries = [("" if c.undoes else c.reason, entry_source(c, keys_only=c.undoes)) for c in changes]
+    if undoes and KINDS[kind_name].set_based:
+        header = [f"# {plural} the upgrade created here, removed."]
+        return entries_source(name, header, entries, call_line(_function(imports, "undo_rows"), kind, name))
     if undoes:
-        advice = (
-            "They were written after the upgrade: move or delete them in a data migration before downgrading "
-            "(this whole downgrade is rolled back)."
-        )
+        header = [f"# {plural} the upgrade added: removed where it created them here."]
+        call = call_line(_function(imports, "remove_rows"), kind, name, "only_created=True")
     else:
-        advice = "Keep it in the code until nothing uses it (this whole upgrade is rolled back)."
-    return (
-        f'f"Cannot remove {label} {name}: {{used}} {kind.used_by} in this database. "\n'
-        f"{INDENT * 2}{_py_str_wrapped(advice)}"
-    )
-
-
-def _py_str_wrapped(text: str) -> str:
-    """A long message as adjacent string literals, one per line (ruff leaves implicit concatenation)."""
-    words, lines, line = text.split(" "), [], ""
-    for word in words:
-        if line and len(line) + len(word) > 70:
-            lines.append(line)
-            line = ""
-        line += word + " "
-    lines.append(line.rstrip())
-    return f"\n{INDENT * 2}".join(py_str(part) for part in lines)
-
-
-def _lacking_value_message() -> str:
-    return (
-        "f\"Product block {entry['block']!r} has {used} instances in this database that need a value for \"\n"
-        + INDENT * 2
-        + "f\"its resource type {entry['resource_type']!r}; give one as \"\n"
-        + INDENT * 2
-        + "f\"wfplugin_resource_types={{{entry['resource_type']!r}: {{'value': ...}}}} and autogenerate the \"\n"
-        + INDENT * 2
-        + '"revision again (this whole upgrade is rolled back)."'
-    )
+        header, call = [], call_line(_function(imports, "remove_rows"), kind, name)
+    return entries_source(name, header, entries, call)
 
 
 def render_domain_ops(autogen_context: AutogenContext, container: DomainOps) -> list[str]:
+    imports: set[str] = autogen_context.imports
     ops: list[DomainOp] = container.domain_ops
-    lines = ["conn = op.get_bind()"]
-    if any(op.change.action in ("add", "remove") for op in ops):
-        lines += [execute_source(statement, "{}") for statement in BOOKKEEPING]
+    lines = []
+    defined = {code.name for code in imports if isinstance(code, ModuleCode)}
+    records = any(op.change.action in ("add", "remove") for op in ops)
+    undoes = any(op.change.undoes and op.change.action == "remove" for op in ops)
+    downgrade = any(op.change.undoes for op in ops)
+    # once, at the start of the upgrade (its first container that adds or removes)
+    if records and not downgrade and "prepare_created_rows" not in defined:
+        lines.append(_function(imports, "prepare_created_rows") + "()")
     index = 0
     while index < len(ops):
         first = ops[index].change
@@ -508,7 +611,9 @@ def render_domain_ops(autogen_context: AutogenContext, container: DomainOps) -> 
         ):
             run.append(ops[index].change)
             index += 1
-        lines += render_changes(first.action, first.kind, run, first.undoes)
-    if any(op.change.undoes and op.change.action == "remove" for op in ops):
-        lines += [FORGET_HEADER, execute_source(FORGET, '{"revision": revision}')]
+        lines += render_changes(first.action, first.kind, run, imports)
+    # after the undoing of its additions (the downgrade's last container: additions ran first), which read
+    # the records; the restorations of its removals, which ran before, record nothing
+    if undoes:
+        lines.append(_function(imports, "forget_created_rows") + "()")
     return lines

@@ -16,12 +16,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from alembic_wfplugin.pysource import (
+    CONSTANTS,
     INDENT,
+    Function,
+    Params,
+    Sql,
     block_source,
-    call_source,
+    define,
     dict_literal,
-    execute_source,
-    indent,
+    entry_literal,
     stop_if_source,
 )
 from alembic_wfplugin.workflows.defined import HAS_SCHEDULES
@@ -40,12 +43,24 @@ from alembic_wfplugin.workflows.ops import (
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
 
+UNDOES = "undoes: "  # the reason of a change a downgrade runs (ops.py): not shown, the header says it
+
+
+def _reason(op: WorkflowOp) -> str:
+    return "" if op.reason.startswith(UNDOES) else op.reason
+
+
+def _undoing(ops: Sequence[WorkflowOp], header: str) -> list[str]:
+    return [header] if ops[0].reason.startswith(UNDOES) else []
+
+
 ADD_COMMENT = """\
-# Workflows the code declares, made live whatever their row's state in this database: inserted, or a
-# soft-deleted row brought back (its workflow_id, processes and description kept); then linked to
-# exactly the products named below, picked when the revision runs (every product; every product of
-# "product_types"; of "tagged_product_types" with the tag at the same position in "tags"; "products"
-# by name). Links to products in "kept_links" (wfplugin_products_linked_by_hand) are left as they are."""
+# Each workflow made live whatever its row's state in this database: inserted, or a soft-deleted row
+# brought back (its workflow_id, processes and description kept); then linked to exactly the products
+# its entry names, picked when the revision runs (every product; every product of "product_types"; of
+# "tagged_product_types" with the tag at the same position in "tags"; "products" by name). Links to
+# products in "kept_links" (wfplugin_products_linked_by_hand) are left as they are. A product it names
+# that this database lacks stops the upgrade before anything changes."""
 
 LACKING_PRODUCTS = """
 SELECT 'product type ' || wanted FROM unnest(CAST(:product_types AS text[])) AS wanted
@@ -89,43 +104,45 @@ ON CONFLICT DO NOTHING
 """
 
 
+# What an added workflow's entry leaves out: its links and options as they mostly are.
+ADD_DEFAULTS: Params = {
+    "overwrite_description": False,
+    "every_product": False,
+    "product_types": [],
+    "tagged_product_types": [],
+    "tags": [],
+    "products": [],
+    "kept_links": [],
+}
+
+
 def add_entry(spec: WorkflowSpec) -> str:
     links = spec.links
-    return dict_literal(
-        {
-            "name": spec.name,
-            "target": spec.target,
-            "is_task": spec.is_task,
-            "description": spec.description,
-            "overwrite_description": spec.overwrite_description,
-            "every_product": links.every_product,
-            "product_types": [s.product_type for s in links.selectors if s.tag is None],
-            # each product type here with the tag at the same position
-            "tagged_product_types": [s.product_type for s in links.selectors if s.tag is not None],
-            "tags": [s.tag for s in links.selectors if s.tag is not None],
-            "products": list(links.products),
-            "kept_links": list(spec.kept_links),
-        }
-    )
+    values: Params = {
+        "name": spec.name,
+        "target": spec.target,
+        "is_task": spec.is_task,
+        "description": spec.description,
+        "overwrite_description": spec.overwrite_description,
+        "every_product": links.every_product,
+        "product_types": [s.product_type for s in links.selectors if s.tag is None],
+        # each product type here with the tag at the same position
+        "tagged_product_types": [s.product_type for s in links.selectors if s.tag is not None],
+        "tags": [s.tag for s in links.selectors if s.tag is not None],
+        "products": list(links.products),
+        "kept_links": list(spec.kept_links),
+    }
+    return entry_literal({key: value for key, value in values.items() if ADD_DEFAULTS.get(key, ...) != value})
 
 
-def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
-    lines = block_source(
-        "added",
-        [ADD_COMMENT],
-        [(op.reason, add_entry(op.spec)) for op in ops],
-        [
-            execute_source(MAKE_LIVE, "workflow"),
-            execute_source(UNLINK_ALL_BUT_KEPT, "workflow"),
-            execute_source(LINK_WANTED, "workflow"),
-        ],
-        "workflow",
-    )
+def render_adds(ops: Sequence[AddWorkflowOp], imports: set[str]) -> list[str]:
+    sql = Sql()
     check = [
         "lacking = []",
-        "for workflow in added:\n"
+        "for workflow in entries:\n"
         + INDENT
-        + indent("result = " + execute_source(LACKING_PRODUCTS, "workflow"))
+        + "result = "
+        + sql.run("LACKING_PRODUCTS", LACKING_PRODUCTS, "workflow")
         + "\n"
         + INDENT
         + "for wanted in result.scalars():\n"
@@ -133,20 +150,33 @@ def render_adds(ops: Sequence[AddWorkflowOp]) -> list[str]:
         + "lacking.append(f\"{workflow['name']}: {wanted}\")",
         stop_if_source(
             "lacking",
-            '"Workflows cannot be linked as the code says; this database has no product of "\n'
+            '"Workflows cannot be linked as the code says; this database has no "\n'
             + INDENT * 2
-            + '+ "; ".join(lacking)\n'
+            + "f\"product of {'; '.join(lacking)}. Run the migration that adds \"\n"
             + INDENT * 2
-            + '+ ". Run the migration that adds those products first (this whole upgrade is rolled back)."',
+            + '"those products first (this whole upgrade is rolled back)."',
         ),
     ]
-    # the check runs after the list and before the loop that changes anything
-    return [*lines[:-1], *check, lines[-1]]
+    loop = [
+        sql.run("MAKE_LIVE", MAKE_LIVE, "workflow"),
+        sql.run("UNLINK_ALL_BUT_KEPT", UNLINK_ALL_BUT_KEPT, "workflow"),
+        sql.run("LINK_WANTED", LINK_WANTED, "workflow"),
+    ]
+    define(
+        imports,
+        "ADD_DEFAULTS",
+        "\n# What an added workflow's entry leaves out.\nADD_DEFAULTS = " + dict_literal(ADD_DEFAULTS),
+        CONSTANTS,
+    )
+    check.insert(0, "entries = [{**ADD_DEFAULTS, **workflow} for workflow in entries]")
+    function = Function("add_workflows", [ADD_COMMENT], "workflow", loop, sql, before=check)
+    header = _undoing(ops, "# Workflows the upgrade retired, made live again.")
+    return block_source(imports, function, "added", header, [(_reason(op), add_entry(op.spec)) for op in ops])
 
 
 RENAME_COMMENT = """\
-# Workflows renamed in place (wfplugin_renames), where this database has a row under the old name and
-# none under the new: the row keeps its workflow_id, processes, product links and schedules ("soft_delete":
+# Each workflow renamed in place (wfplugin_renames), where this database has a row under the old name
+# and none under the new: the row keeps its workflow_id, processes, product links and schedules ("soft_delete":
 # soft-deleted as well, as the row was). Elsewhere nothing is renamed; the blocks below then make the
 # new name what the code says."""
 
@@ -157,13 +187,19 @@ WHERE name = :old AND NOT EXISTS (SELECT 1 FROM workflows WHERE name = :new)
 """
 
 
-def render_renames(ops: Sequence[RenameWorkflowOp]) -> list[str]:
-    entries = [(op.reason, dict_literal({"old": op.old, "new": op.name, "soft_delete": op.soft_delete})) for op in ops]
-    return block_source("renamed", [RENAME_COMMENT], entries, [execute_source(RENAME, "workflow")], "workflow")
+def render_renames(ops: Sequence[RenameWorkflowOp], imports: set[str]) -> list[str]:
+    entries = [
+        (_reason(op), entry_literal({"old": op.old, "new": op.name, "soft_delete": op.soft_delete})) for op in ops
+    ]
+    sql = Sql()
+    loop = [sql.run("RENAME", RENAME, "workflow")]
+    function = Function("rename_workflows", [RENAME_COMMENT], "workflow", loop, sql)
+    header = _undoing(ops, "# Workflows the upgrade renamed, back to their old names.")
+    return block_source(imports, function, "renamed", header, entries)
 
 
 RETIRE_COMMENT = """\
-# Retired workflows: each is deleted if it never ran, else soft-deleted (deleted_at = now(), as
+# Each workflow retired: deleted if it never ran, else soft-deleted (deleted_at = now(), as
 # orchestrator-core does) so that its processes keep their history. Its scheduler jobs go first (where
 # this release of orchestrator-core has them: 4.7+), so that none starts a workflow that is gone; a
 # downgrade does not bring them back (a job linked to another workflow too only loses this link)."""
@@ -197,24 +233,26 @@ WHERE name = :name AND deleted_at IS NULL
 """
 
 
-def render_retires(ops: Sequence[RetireWorkflowOp]) -> list[str]:
-    entries = [(op.reason, dict_literal({"name": op.name})) for op in ops]
+def render_retires(ops: Sequence[RetireWorkflowOp], imports: set[str]) -> list[str]:
+    entries = [(_reason(op), entry_literal({"name": op.name})) for op in ops]
+    sql = Sql()
+    has_schedules = ["has_schedules = " + sql.run("HAS_SCHEDULES", HAS_SCHEDULES, "{}") + ".scalar()"]
     schedules = (
         "if has_schedules:\n"
         + INDENT
-        + indent(execute_source(DELETE_SCHEDULES, "workflow"))
+        + sql.run("DELETE_SCHEDULES", DELETE_SCHEDULES, "workflow")
         + "\n"
         + INDENT
-        + indent(execute_source(UNLINK_SCHEDULES, "workflow"))
+        + sql.run("UNLINK_SCHEDULES", UNLINK_SCHEDULES, "workflow")
     )
-    loop = [schedules, execute_source(DELETE_UNUSED, "workflow"), execute_source(SOFT_DELETE, "workflow")]
-    lines = block_source("retired", [RETIRE_COMMENT], entries, loop, "workflow")
-    sql = '"""\n' + HAS_SCHEDULES + '\n"""'
-    has_schedules = [
-        "result = " + call_source("conn.execute", call_source("sa.text", sql)),
-        "has_schedules = result.scalar()",
+    loop = [
+        schedules,
+        sql.run("DELETE_UNUSED", DELETE_UNUSED, "workflow"),
+        sql.run("SOFT_DELETE", SOFT_DELETE, "workflow"),
     ]
-    return [*lines[:-1], *has_schedules, lines[-1]]
+    function = Function("retire_workflows", [RETIRE_COMMENT], "workflow", loop, sql, before=has_schedules)
+    header = _undoing(ops, "# Workflows the upgrade added, retired again.")
+    return block_source(imports, function, "retired", header, entries)
 
 
 UPDATE_LIVE = """
@@ -225,11 +263,11 @@ WHERE name = :name AND deleted_at IS NULL
 """
 
 
-def render_updates(ops: Sequence[UpdateWorkflowOp]) -> list[str]:
+def render_updates(ops: Sequence[UpdateWorkflowOp], imports: set[str]) -> list[str]:
     entries = [
         (
-            op.reason,
-            dict_literal(
+            _reason(op),
+            entry_literal(
                 {
                     "name": op.name,
                     "target": op.new_value("target"),
@@ -240,8 +278,9 @@ def render_updates(ops: Sequence[UpdateWorkflowOp]) -> list[str]:
         )
         for op in ops
     ]
+    sql = Sql()
     loop = [
-        "result = " + execute_source(UPDATE_LIVE, "workflow"),
+        "result = " + sql.run("UPDATE_LIVE", UPDATE_LIVE, "workflow"),
         stop_if_source(
             "result.rowcount != 1",
             "f\"Workflow {workflow['name']!r} has no live row in this database, so it cannot be updated; \"\n"
@@ -249,13 +288,10 @@ def render_updates(ops: Sequence[UpdateWorkflowOp]) -> list[str]:
             + '"bring this database to the previous revision\'s state first."',
         ),
     ]
-    return block_source(
-        "updated",
-        ["# Columns of live workflows that differ from the code (None: unchanged)."],
-        entries,
-        loop,
-        "workflow",
-    )
+    comment = ["# The columns of each live workflow that its entry gives (None: unchanged)."]
+    header = _undoing(ops, "# Columns the upgrade changed, set back.")
+    function = Function("update_workflows", comment, "workflow", loop, sql)
+    return block_source(imports, function, "updated", header, entries)
 
 
 LACKING_FOR_LINK = """
@@ -281,35 +317,42 @@ AND product_id IN (SELECT product_id FROM products WHERE name = ANY(CAST(:produc
 
 
 def _link_entries(ops: Sequence[LinkProductsOp | UnlinkProductsOp]) -> list[tuple[str, str]]:
-    return [(op.reason, dict_literal({"name": op.name, "products": list(op.products)})) for op in ops]
+    return [(_reason(op), entry_literal({"name": op.name, "products": list(op.products)})) for op in ops]
 
 
-def render_links(ops: Sequence[LinkProductsOp]) -> list[str]:
+def render_links(ops: Sequence[LinkProductsOp], imports: set[str]) -> list[str]:
+    sql = Sql()
     loop = [
-        "result = " + execute_source(LACKING_FOR_LINK, "link"),
+        "result = " + sql.run("LACKING_FOR_LINK", LACKING_FOR_LINK, "link"),
         "lacking = list(result.scalars())",
         stop_if_source(
             "lacking",
-            "f\"Cannot link workflow {link['name']!r} to {link['products']}: this database has no \"\n"
+            "f\"Cannot link workflow {link['name']!r} to {link['products']}: \"\n"
             + INDENT * 2
-            + "f\"{', '.join(lacking)}. Bring it to the previous revision's state first.\"",
+            + "f\"this database has no {', '.join(lacking)}. \"\n"
+            + INDENT * 2
+            + '"Bring it to the previous revision\'s state first."',
         ),
-        execute_source(LINK_BY_NAME, "link"),
+        sql.run("LINK_BY_NAME", LINK_BY_NAME, "link"),
     ]
-    return block_source(
-        "linked", ["# Products to link to live workflows, by product name."], _link_entries(ops), loop, "link"
-    )
+    comment = ["# Each live workflow linked to the products its entry names."]
+    function = Function("link_workflows", comment, "link", loop, sql)
+    header = _undoing(ops, "# Product links the upgrade removed, added back.")
+    return block_source(imports, function, "linked", header, _link_entries(ops))
 
 
-def render_unlinks(ops: Sequence[UnlinkProductsOp]) -> list[str]:
-    loop = [execute_source(UNLINK_BY_NAME, "link")]
-    header = ["# Products to unlink from workflows, by product name."]
-    return block_source("unlinked", header, _link_entries(ops), loop, "link")
+def render_unlinks(ops: Sequence[UnlinkProductsOp], imports: set[str]) -> list[str]:
+    sql = Sql()
+    loop = [sql.run("UNLINK_BY_NAME", UNLINK_BY_NAME, "link")]
+    comment = ["# Each workflow unlinked from the products its entry names."]
+    function = Function("unlink_workflows", comment, "link", loop, sql)
+    header = _undoing(ops, "# Product links the upgrade added, removed.")
+    return block_source(imports, function, "unlinked", header, _link_entries(ops))
 
 
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
     # sqlalchemy is imported as ``sa`` by both alembic's and orchestrator-core's revision templates.
-    lines = ["conn = op.get_bind()"]
+    lines: list[str] = []
     ops = container.workflow_ops
     index = 0
     while index < len(ops):
@@ -318,11 +361,11 @@ def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps)
         while index < len(ops) and type(ops[index]) is kind:
             run.append(ops[index])
             index += 1
-        lines += RENDERERS[kind](run)
+        lines += RENDERERS[kind](run, autogen_context.imports)
     return lines
 
 
-RENDERERS: dict[type[WorkflowOp], Callable[[list], list[str]]] = {  # type: ignore[type-arg]
+RENDERERS: dict[type[WorkflowOp], Callable[[list, set[str]], list[str]]] = {  # type: ignore[type-arg]
     RenameWorkflowOp: render_renames,
     RetireWorkflowOp: render_retires,
     AddWorkflowOp: render_adds,
