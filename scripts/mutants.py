@@ -77,8 +77,8 @@ MUTATIONS = [
     (
         "domain models: removals do not check the database they run on",
         "alembic_wfplugin/domain/render.py",
-        'check = stop_if_source("used", message)',
-        'check = stop_if_source("False", message)',
+        "            if used:\n                what = kind",
+        "            if False:\n                what = kind",
         ["tests/test_domain_changes.py", "tests/test_domain_round_trip.py"],
     ),
     (
@@ -119,8 +119,8 @@ MUTATIONS = [
     (
         "existing subscriptions: a downgrade removes what its upgrade did not create",
         "alembic_wfplugin/domain/render.py",
-        "    if undoes:  # only what its upgrade created here",
-        "    if False:",
+        '        if only_created and not conn.execute(kind["created"], params).scalar():',
+        "        if False:",
         ["tests/test_subscriptions.py"],
     ),
     (

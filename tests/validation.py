@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests import oracle
 from tests.fixture_app import FixtureApp
@@ -20,16 +21,19 @@ import json, sys
 import products, workflows  # the application's registries, as its main.py imports them
 from tests import oracle
 with oracle.orchestrator_database(sys.argv[1]):
-    found = {"steps": oracle.validate_products_steps(), "lacking": oracle.products_lacking_workflows()}
-print("ORACLE " + json.dumps(found))
+    if sys.argv[2:] == ["load"]:
+        found = {"loaded": len(oracle.load_all()), "diffs": oracle.product_diffs()}
+    else:
+        found = {"steps": oracle.validate_products_steps(), "lacking": oracle.products_lacking_workflows()}
+print("ORACLE " + json.dumps(found, default=str))
 """
 
 
-def validate_products(app: FixtureApp) -> tuple[dict[str, str], list[str]]:
-    """Each step's result, and the products the four-targets step lists."""
+def _oracle(app: FixtureApp, *args: str) -> dict[str, Any]:
+    """The oracle SCRIPT's findings, in a process of the application's own."""
     env = {**app.env(), "PYTHONPATH": os.pathsep.join([str(app.directory), str(REPOSITORY)])}
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, app.database_url],
+        [sys.executable, "-c", SCRIPT, app.database_url, *args],
         cwd=app.directory,
         env=env,
         capture_output=True,
@@ -38,8 +42,21 @@ def validate_products(app: FixtureApp) -> tuple[dict[str, str], list[str]]:
     )
     lines = [line for line in result.stdout.splitlines() if line.startswith("ORACLE ")]
     assert result.returncode == 0 and lines, result.stdout + result.stderr
-    found = json.loads(lines[-1].removeprefix("ORACLE "))
+    found: dict[str, Any] = json.loads(lines[-1].removeprefix("ORACLE "))
+    return found
+
+
+def validate_products(app: FixtureApp) -> tuple[dict[str, str], list[str]]:
+    """Each step's result, and the products the four-targets step lists."""
+    found = _oracle(app)
     return found["steps"], found["lacking"]
+
+
+def orchestrator_core_loads(app: FixtureApp) -> tuple[int, dict[str, Any]]:
+    """How many subscriptions ``from_subscription`` loads (it raises, naming each one it cannot), and
+    ``diff_product_in_database`` of every registered product (``{}``: models and database agree)."""
+    found = _oracle(app, "load")
+    return found["loaded"], found["diffs"]
 
 
 def warned_untranslated(output: str) -> set[str]:

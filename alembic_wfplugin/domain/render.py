@@ -373,7 +373,7 @@ def remove_rows(kind: dict, entries: list, only_created=False) -> None:
             used = conn.execute(kind["users"], params).scalar()
             if used:
                 what = kind["in_use"].format(**entry, used=used)
-                advice = MOVE_FIRST if only_created else KEEP_IN_CODE
+                advice = IN_USE_ADVICE[only_created]
                 raise RuntimeError(
                     f"Cannot remove {what} in this database. {advice}",
                 )
@@ -390,11 +390,10 @@ def undo_rows(kind: dict, entries: list) -> None:
 }
 # What remove_rows() says to do when something uses what it would remove: in an upgrade, in a downgrade.
 ADVICE = """
-KEEP_IN_CODE = "Keep it in the code until nothing uses it (this whole upgrade is rolled back)."
-MOVE_FIRST = (
-    "They were written after the upgrade: move or delete them in a data migration "
-    "before downgrading (this whole downgrade is rolled back)."
-)"""
+IN_USE_ADVICE = {
+    False: "Keep it in the code until nothing uses it (this whole upgrade is rolled back).",
+    True: "Written after the upgrade: move or delete them first (this downgrade is rolled back).",
+}"""
 
 
 def _function(imports: set[str], name: str) -> str:
@@ -404,7 +403,7 @@ def _function(imports: set[str], name: str) -> str:
         comment = "# Where a revision records the rows its upgrade created, for its downgrade."
         define(imports, CREATED_ROWS_SQL, _dict_constant(comment, CREATED_ROWS_SQL, statements), CONSTANTS)
     if name == "remove_rows":
-        define(imports, "KEEP_IN_CODE", ADVICE, CONSTANTS)
+        define(imports, "IN_USE_ADVICE", ADVICE, CONSTANTS)
     if name == "add_instance_values":
         _function(imports, "add_rows")
     define(imports, name, "\n\n" + FUNCTIONS[name].lstrip("\n"))
