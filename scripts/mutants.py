@@ -16,6 +16,20 @@ REPO = Path(__file__).resolve().parent.parent
 # (name, file, original text, mutated text, tests that must fail)
 MUTATIONS = [
     (
+        "layout: SQL lines past 100 columns",
+        "alembic_wfplugin/pysource.py",
+        "SQL_WIDTH = 100\n",
+        "SQL_WIDTH = 140\n",
+        ["tests/test_domain_render.py"],
+    ),
+    (
+        "layout: an entry on one line that ruff splits at 79 columns",
+        "alembic_wfplugin/pysource.py",
+        'ENTRY_WIDTH = 79 - 2 * len(INDENT) - len(",")\n',
+        "ENTRY_WIDTH = 100\n",
+        ["tests/test_domain_render.py", "tests/test_render.py"],
+    ),
+    (
         "drop the is_task drift rule",
         "alembic_wfplugin/workflows/diff.py",
         "    if is_task_target(workflow.target) != row.is_task:",

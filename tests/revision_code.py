@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import shutil
+import subprocess
 from types import SimpleNamespace
 from typing import Any
 
@@ -50,6 +52,29 @@ def rendered(ops: UpgradeOps | DowngradeOps) -> str:
     body = render._indent(render._render_cmd_body(ops, context))
     module_code = "\n".join(sorted(context.imports)).strip("\n")
     return (module_code + "\n\n\n" if module_code else "") + f"def upgrade() -> None:\n    {body}\n"
+
+
+def rendered_revision(upgrade_ops: UpgradeOps) -> str:
+    """The revision file alembic writes for ``upgrade_ops`` from ``${imports}`` on, as orchestrator-core's
+    template lays it out: the module-level code, ``revision``, ``upgrade()`` and ``downgrade()``."""
+    context = AutogenContext(MigrationContext.configure(dialect=DefaultDialect()), opts=OPTS)
+    upgrade = render._indent(render._render_cmd_body(upgrade_ops, context))
+    downgrade = render._indent(render._render_cmd_body(upgrade_ops.reverse(), context))
+    module_code = "\n".join(sorted(context.imports))
+    header = (
+        f"import sqlalchemy as sa\nfrom alembic import op\n{module_code}\n\n# revision identifiers, used by Alembic.\n"
+    )
+    functions = f"def upgrade() -> None:\n    {upgrade}\n\n\ndef downgrade() -> None:\n    {downgrade}\n"
+    return f'{header}revision = "0123456789ab"\n\n\n{functions}'
+
+
+def ruff_formatted(source: str, line_length: int = 88) -> str:
+    ruff = shutil.which("ruff")
+    assert ruff, "ruff must be installed (it is in the test extra)"
+    command = [ruff, "format", "--isolated", "--line-length", str(line_length), "-"]
+    result = subprocess.run(command, input=source, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def calls(tree: ast.AST) -> set[str]:

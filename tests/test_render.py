@@ -8,8 +8,6 @@ import ast
 import builtins
 import io
 import re
-import shutil
-import subprocess
 import tokenize
 
 import pytest
@@ -29,7 +27,7 @@ from alembic_wfplugin.workflows.ops import (
     WorkflowOps,
 )
 from tests.fixture_app import WORKFLOW_ROWS
-from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered, run_rendered
+from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered, ruff_formatted, run_rendered
 
 HOSTILE = [
     "it's",
@@ -53,15 +51,6 @@ HOSTILE_REASONS = [
     "\n    x = 1  # looks like code",
     "\"\"\"\nclosing a string that is not open\n'''",
 ]
-
-
-def ruff_formatted(source: str, line_length: int = 88) -> str:
-    ruff = shutil.which("ruff")
-    assert ruff, "ruff must be installed (it is in the test extra)"
-    command = [ruff, "format", "--isolated", "--line-length", str(line_length), "-"]
-    result = subprocess.run(command, input=source, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.mark.parametrize("text", HOSTILE)
