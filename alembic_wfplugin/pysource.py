@@ -1,6 +1,7 @@
 """Python source for generated revisions, shared by every kind of operation: string literals and
-comments that cannot break out, and the exploded, ruff-stable layout (one item per line, trailing
-commas) of calls, dict literals, lists of entries and loops."""
+comments that cannot break out; the ruff-stable layout of entries and calls (on one line where that fits
+in 79 columns, else one item per line with a trailing comma); fixed SQL packed to 100 columns; and the
+module-level code (constants and functions) that reaches the file through alembic's imports."""
 
 from __future__ import annotations
 
@@ -72,14 +73,6 @@ def dict_literal(items: Params) -> str:
 
 def indent(text: str) -> str:
     return text.replace("\n", "\n" + INDENT)
-
-
-def execute_source(statement: str, params: str) -> str:
-    """``conn.execute(sa.text(...), params)``. The statement is our own fixed SQL (strings from the code
-    or the database only ever travel as bound parameters), written as a triple-quoted literal: ruff never
-    reflows one, so the layout holds whatever the project's line length."""
-    sql = '"""\n' + "\n".join(line.strip() for line in statement.strip().splitlines()) + '\n"""'
-    return call_source("conn.execute", call_source("sa.text", sql), params)
 
 
 class ModuleCode(str):

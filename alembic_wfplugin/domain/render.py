@@ -1,6 +1,6 @@
-"""Domain operations -> Python source for the revision file, in the style of the workflow blocks: per kind
-of change a list of entries (by name, never an id from the generating database) and a loop of plain
-SQL with bound parameters.
+"""Domain operations -> Python source for the revision file, in the style of the workflows': per kind of
+change a list of entries (by name, never an id from the generating database) and one call; the kind's
+plain SQL (bound parameters) once per file, in a module-level dict that the same few functions run.
 
 - Additions leave an object that already exists where the revision runs as it is, and record in
   ``wfplugin.created_rows`` (keyed by the revision's id) the rows they did create there, so that the

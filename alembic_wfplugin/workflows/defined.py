@@ -89,10 +89,6 @@ def parse_snapshot(snapshot: str) -> DatabaseState:
     return DatabaseState(workflows=workflows, products=products, schedules=jobs)
 
 
-def defined_workflows(connection: Connection) -> DatabaseState:
-    return parse_snapshot(database_snapshot(connection))
-
-
 # For the revisions: whether the database they run on has the schedule tables (decided at upgrade time).
 HAS_SCHEDULES = "SELECT to_regclass('workflows_apscheduler_jobs') IS NOT NULL"
 # [[workflow, job id, soft-deleted], ...]: scheduler jobs are few (one per schedule set up in the UI or API)

@@ -2,10 +2,11 @@
 
 Generated revisions are plain SQL run through SQLAlchemy: they import nothing from alembic_wfplugin and
 nothing from orchestrator-core, so they keep working after the plugin is uninstalled and after
-orchestrator-core moves its modules (4.x -> 5.x). Each kind of operation renders as one block: a list
-of end states, one per workflow with its reason as a comment, and a loop that reaches each end state
-from whatever this database holds, or stops the upgrade with a clear error (PostgreSQL then rolls the
-whole upgrade back). Every string from the code or the database goes through ``py_str``, so it is a
+orchestrator-core moves its modules (4.x -> 5.x). Each kind of operation renders as a list of end
+states in upgrade() or downgrade(), one per workflow with its reason as a comment, and one call of a
+module-level function (written once per file, its SQL as constants above it) that reaches each end
+state from whatever this database holds, or stops the upgrade with a clear error (PostgreSQL then
+rolls the whole upgrade back). Every string from the code or the database goes through ``py_str``, so it is a
 literal that cannot break out, and travels to SQL as a bound parameter; the layout is the one
 ``ruff format`` produces.
 """
