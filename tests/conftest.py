@@ -17,6 +17,9 @@ from alembic_wfplugin import compat, pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
 
 TEMPLATE = "wfplugin_template"
+# orchestrator-core 5.0's import of litellm fetches a price list from the network, retrying with pauses
+# where there is none; its local copy is enough (the tests and the main.py they run inherit this).
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @pytest.fixture(scope="session", autouse=True)

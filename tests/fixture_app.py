@@ -60,18 +60,22 @@ def copy_fixture(destination: Path, source: Path = FIXTURE) -> Path:
 
 
 def adapt_to_installed_orchestrator(app: Path) -> None:
-    """``migrations_fixture/`` is the tutorial application as written for orchestrator-core 5.x. The same
-    application on 4.x differs in exactly these three places, rewritten here:
+    """``migrations_fixture/`` is the tutorial application as written for orchestrator-core 5.5. The same
+    application on another release differs in these places, rewritten here:
 
-    1. imports: ``orchestrator.*`` instead of ``orchestrator.core.*`` (also in ``alembic.ini``'s package
+    1. the data branch depends on orchestrator-core's schema head, which every release moves;
+
+    and on 4.x also in:
+
+    2. imports: ``orchestrator.*`` instead of ``orchestrator.core.*`` (also in ``alembic.ini``'s package
        resource for orchestrator-core's schema revisions);
-    2. ``env.py``: 4.x's ``DATABASE_URI`` is a plain DSN, not a secret (``db init`` writes it so);
-    3. the data branch depends on orchestrator-core's schema head, which every release moves;
+    3. ``env.py``: 4.x's ``DATABASE_URI`` is a plain DSN, not a secret (``db init`` writes it so);
     4. 4.x's ``@workflow`` requires a description (5.x deprecates it): the tutorial's, which is the
        name made readable.
     """
-    package = compat.orchestrator_package()
-    if package == "orchestrator.core":
+    (data_head,) = (app / VERSIONS).glob("*_create_data_head.py")
+    data_head.write_text(data_head.read_text().replace(f'"{FIXTURE_SCHEMA_HEAD}"', f'"{schema_head()}"'))
+    if compat.orchestrator_package() == "orchestrator.core":
         return
     for path in [*app.rglob("*.py"), app / "alembic.ini"]:
         text = path.read_text()
@@ -91,8 +95,6 @@ def adapt_to_installed_orchestrator(app: Path) -> None:
         )
     env_py = app / "migrations" / "env.py"
     env_py.write_text(env_py.read_text().replace("DATABASE_URI.get_secret_value()", "DATABASE_URI"))
-    (data_head,) = (app / VERSIONS).glob("*_create_data_head.py")
-    data_head.write_text(data_head.read_text().replace(f'"{FIXTURE_SCHEMA_HEAD}"', f'"{schema_head()}"'))
 
 
 FIXTURE_SCHEMA_HEAD = "544fd845554d"  # orchestrator-core 5.5.0's, as the committed fixture's data head says
