@@ -1,5 +1,5 @@
 """Issue 16's cases through the real main.py, on a copy of the registered tutorial: after ONE revision
-the links are what the README's rule says, product by product, and a rerun writes nothing."""
+the links are what the rule in docs/how-it-decides.md says, product by product, and a rerun writes nothing."""
 
 from __future__ import annotations
 

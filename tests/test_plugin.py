@@ -194,7 +194,7 @@ def test_non_postgresql_database_is_refused() -> None:
 
 
 def test_operations_run_in_the_documented_order() -> None:
-    """retire, add, update, link, unlink (README, "How it decides")."""
+    """retire, add, update, link, unlink (docs/how-it-decides.md)."""
     from alembic_wfplugin.workflows.model import ColumnChange, LinkChange, WorkflowChanges, WorkflowSpec, WorkflowUpdate
 
     spec = WorkflowSpec("w", "MODIFY", "W", False)
