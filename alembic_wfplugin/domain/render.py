@@ -460,8 +460,15 @@ def _label(kind_name: str) -> str:
     return kind_name.replace("_", " ")
 
 
+def _reason(change: DomainChange) -> str:
+    """An upgrade's entry shows its reason; a downgrade's list says once what it does instead."""
+    return "" if change.undoes else change.reason
+
+
 def _entries(changes: list[DomainChange]) -> list[tuple[str, str]]:
-    return [("" if change.undoes else change.reason, entry_source(change)) for change in changes]
+    """Each entry with its reason; a downgrade's removals name their rows by key alone."""
+    keys_only = changes[0].undoes and changes[0].action == "remove"
+    return [(_reason(change), entry_source(change, keys_only=keys_only)) for change in changes]
 
 
 def _header(changes: list[DomainChange], text: str) -> list[str]:
@@ -502,7 +509,7 @@ BACK = "# {what} the upgrade renamed, back to their old names."
 def render_moves(changes: list[DomainChange], imports: set[str]) -> list[str]:
     entries = [
         (
-            "" if change.undoes else change.reason,
+            _reason(change),
             entry_literal(dict(zip(("block", "old", "new"), change.key, strict=True))),
         )
         for change in changes
@@ -529,7 +536,7 @@ def render_renames(kind_name: str, changes: list[DomainChange], imports: set[str
     for change in changes:
         names = dict(zip(("product", "old", "new"), change.key, strict=True)) if scope else {}
         names = names or {"old": change.key[0], "new": change.key[1]}
-        entries.append(("" if change.undoes else change.reason, entry_literal(dict(names))))
+        entries.append((_reason(change), entry_literal(dict(names))))
     comment = [f"# Each {_label(kind_name)} renamed (wfplugin_renames), by name."]
     sql = Sql()
     loop = [sql.run(f"RENAME_{kind_name.upper()}", statement, "entry")]
@@ -543,7 +550,7 @@ def render_updates(kind_name: str, changes: list[DomainChange], imports: set[str
     statement = "UPDATE products SET product_type = :new\nWHERE name = :product AND product_type = :was"
     entries = [
         (
-            "" if change.undoes else change.reason,
+            _reason(change),
             entry_literal({"product": change.key[0], "new": change.columns["new"], "was": change.columns["was"]}),
         )
         for change in changes
@@ -576,7 +583,7 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange], imp
             call = call_line(_function(imports, "add_rows"), kind, name)
         return entries_source(name, header, _entries(changes), call)
     name = f"{'undone' if undoes else 'removed'}_{kind_name}s"
-    entries = [("" if c.undoes else c.reason, entry_source(c, keys_only=c.undoes)) for c in changes]
+    entries = _entries(changes)
     if undoes and KINDS[kind_name].set_based:
         header = [f"# {plural} the upgrade created here, removed."]
         return entries_source(name, header, entries, call_line(_function(imports, "undo_rows"), kind, name))
