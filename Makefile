@@ -26,7 +26,7 @@ define pytest
 	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS)
 endef
 
-.PHONY: venv test test-5.5 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version clean
+.PHONY: venv test test-5.5 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version compat clean
 
 venv: .venv/.installed
 
@@ -82,6 +82,11 @@ mutants: venv
 # A revision generated on orchestrator-core 4.8.2 upgrades the application once it runs 5.5.0.
 cross-version: .venv/.installed .venv-4.8/.installed
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/cross_version.py $(abspath .venv-4.8)/bin/python
+
+# Not in CI: the end-to-end tutorial and domain-model tests on one release of every orchestrator-core
+# minor (4.0 to the latest 5.x), each in .venv-compat/<release>; prints the table docs/compatibility.md keeps.
+compat: venv
+	.venv/bin/python scripts/compat.py $(COMPAT_RELEASES)
 
 # The sdist and the wheel: metadata checked, the wheel installed into a fresh virtual environment.
 package: venv

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from pathlib import Path
 
 import pytest
 
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.options import Options
+from alembic_wfplugin.options import DOMAIN_MODELS, EVERY_KIND, PREFIX, RENAME_KEYS, WORKFLOWS, Options
 from alembic_wfplugin.workflows.model import ProductSelector
 
 
@@ -131,3 +134,40 @@ def test_domain_options_with_domain_models_and_workflow_renames_without_are_fine
     }
     with_domain = Options.from_context_opts({"wfplugin_domain_models": True, "wfplugin_resource_types": {"mtu": "MTU"}})
     assert with_domain.resource_types["mtu"].description == "MTU"
+
+
+# The user's manual follows the fields of Options: each option declared once, documented where users look.
+REPO = Path(__file__).resolve().parent.parent
+README_GROUPS = {"Workflows": WORKFLOWS, "Domain models": DOMAIN_MODELS, "Both": EVERY_KIND}
+
+
+def documented_default(option: dataclasses.Field[object]) -> str:
+    """The default as docs/options.md writes it: Python, with a tuple shown as the list env.py gives."""
+    default = option.default_factory() if option.default is dataclasses.MISSING else option.default  # type: ignore[misc]
+    if isinstance(default, tuple):
+        default = list(default)
+    return f"`{json.dumps(default) if isinstance(default, str) else repr(default)}`"
+
+
+def test_the_options_table_lists_every_option_with_its_default() -> None:
+    table = re.findall(r"^\| `(wfplugin_\w+)` \| ([^|]+) \|", (REPO / "docs/options.md").read_text(), re.MULTILINE)
+    documented = {name: default.strip() for name, default in table}
+    assert len(documented) == len(table), "an option is in the table twice"
+    assert documented == {PREFIX + f.name: documented_default(f) for f in dataclasses.fields(Options)}
+
+
+def test_the_readme_names_every_option_under_the_comparison_that_reads_it() -> None:
+    readme = (REPO / "README.md").read_text()
+    listed = {}
+    for group, owner in README_GROUPS.items():
+        (item,) = re.findall(rf"^- {group}: (.*?)(?=^- |^$)", readme, re.MULTILINE | re.DOTALL)
+        listed.update(dict.fromkeys(re.findall(r"`(wfplugin_\w+)`", item), owner))
+    assert listed == {PREFIX + f.name: f.metadata["owner"] for f in dataclasses.fields(Options)}
+
+
+def test_every_rename_key_belongs_to_one_comparison_and_a_domain_key_needs_domain_models() -> None:
+    assert set(RENAME_KEYS) == {"workflows", "products", "product_blocks", "resource_types", "fixed_inputs"}
+    Options.from_context_opts({"wfplugin_renames": {"workflows": {"a": "b"}}})  # read without domain models
+    for key in sorted(set(RENAME_KEYS) - {"workflows"}):
+        with pytest.raises(WorkflowPluginError, match=rf"wfplugin_renames\['{key}'\] is read only when domain"):
+            Options.from_context_opts({"wfplugin_renames": {key: {"a": "b"}}})

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 Value = str | bool | None | list[str]
 Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores it: one row per list element
 
+# The keys of wfplugin_renames that the domain-model comparison reads.
+RENAME_KEYS = ("products", "product_blocks", "resource_types", "fixed_inputs")
+
 # The kinds of object, in the order a revision adds them (and removes them in reverse): each kind's
 # rows refer by name only to kinds before it. The last three are subscription data: the instances a
 # required block field needs (of a product, of a block) and the values of new fields on instances.

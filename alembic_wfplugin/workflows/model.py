@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 # orchestrator-core's rule (its migrate-tasks wizard): these targets make a workflow a task.
 TASK_TARGETS = frozenset({"SYSTEM", "VALIDATE"})
 
+# The keys of wfplugin_renames that the workflow comparison reads.
+RENAME_KEYS = ("workflows",)
+
 
 def is_task_target(target: str) -> bool:
     return target in TASK_TARGETS
