@@ -1,5 +1,5 @@
-"""``python -m alembic_wfplugin diff``: what autogenerate would change in workflow registration, as a
-table for people and CI logs. Exit status: 0 in sync, 1 drift, 2 error.
+"""``python -m alembic_wfplugin diff``: what autogenerate would change in workflow registration (and domain
+models), as a table for people and CI logs. Exit status: 0 in sync, 1 drift, 2 error.
 
 It runs the application's own ``env.py`` (so it connects exactly as ``main.py db revision`` does) in
 the way ``alembic check`` does, and writes nothing.
@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from alembic.autogenerate.api import RevisionContext
 from alembic.config import Config
@@ -26,21 +26,21 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.compare import compared_names
-from alembic_wfplugin.domain.ops import DomainOp, DomainOps
-from alembic_wfplugin.workflows.ops import WorkflowOp, WorkflowOps
+from alembic_wfplugin.kinds import ReportedOp, compared_names, reported_ops
 
-Container = TypeVar("Container", WorkflowOps, DomainOps)
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
-COLOURS = {"rename": "34", "add": "32", "retire": "31", "update": "33", "link": "36", "unlink": "35"}  # WorkflowOp.kind
+# The change column's colour on a terminal, by the operations' words for their change; another word: none.
+COLOURS = {"rename": "34", "add": "32", "retire": "31", "remove": "31", "update": "33", "link": "36", "unlink": "35"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     summary = " ".join(__doc__.split("\n\n")[0].split())  # the whole first paragraph, not a cut-off line
     parser = argparse.ArgumentParser(prog="python -m alembic_wfplugin", description=summary)
     commands = parser.add_subparsers(dest="command", required=True)
-    diff = commands.add_parser("diff", help="show workflow registration drift; exit 1 on drift")
+    diff = commands.add_parser(
+        "diff", help="show the drift of workflow registration (and domain models); exit 1 on drift"
+    )
     diff.add_argument("-c", "--config", default="alembic.ini", help="alembic ini file (default: alembic.ini)")
     diff.add_argument("-n", "--name", default="alembic", help="ini section (default: alembic)")
     diff.add_argument(
@@ -81,21 +81,15 @@ def run_report(path: str, section: str, orchestrator_versions: bool, *, show_rev
     except Exception as error:  # a broken env.py, an unreachable database: report, do not trace back
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return ERROR
-    ops, domain = workflow_ops(script), domain_ops(script)
-    if ops or domain:
-        report(ops, sys.stdout, hint=not domain)
-    else:
-        sys.stdout.write(
-            f"{compared.capitalize()} {'are' if ' and ' in compared else 'is'} in sync with the database.\n"
-        )
-    report_domain(domain, sys.stdout)
+    ops = reported_ops([container for upgrade_ops in script.upgrade_ops_list for container in upgrade_ops.ops])
+    report(ops, sys.stdout, compared=compared)
     report_warnings(warnings, sys.stdout)
-    if show_revision and (ops or domain):
+    if show_revision and ops:
         from alembic.autogenerate import render_python_code
 
         sys.stdout.write("\nWhat autogenerate would write into upgrade():\n\n    ")
         sys.stdout.write(render_python_code(script.upgrade_ops_list[-1]).strip() + "\n")
-    return DRIFT if ops or domain else IN_SYNC
+    return DRIFT if ops else IN_SYNC
 
 
 @contextlib.contextmanager
@@ -228,46 +222,19 @@ def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str])
     return [script.revision for script in reversed(list(scripts)) if script.revision not in current]
 
 
-def workflow_ops(script: MigrationScript) -> list[WorkflowOp]:
-    return [op for container in _containers(script, WorkflowOps) for op in container.workflow_ops]
-
-
-def domain_ops(script: MigrationScript) -> list[DomainOp]:
-    return [op for container in _containers(script, DomainOps) for op in container.domain_ops]
-
-
-def _containers(script: MigrationScript, kind: type[Container]) -> list[Container]:
-    return [container for ops in script.upgrade_ops_list for container in ops.ops if isinstance(container, kind)]
-
-
-def report_domain(ops: Sequence[DomainOp], out: TextIO) -> None:
-    """Domain model changes (wfplugin_domain_models), one line each, as autogenerate logs them."""
+def report(ops: Sequence[ReportedOp], out: TextIO, *, compared: str = "workflow registration") -> None:
+    """One table for every kind of change (kind, name, change, details, why), in the order the revision
+    runs them; or what was compared, in sync."""
     if not ops:
-        return
-    out.write(f"\nDomain model drift: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
-    for op in ops:
-        out.write(f"  {op.describe()}  ({op.change.reason})\n")
-    out.write(HINT)
-
-
-def row(op: WorkflowOp) -> tuple[str, str, str, str, str]:
-    """(workflow, change, target, products, why)"""
-    target, products = op.details()
-    return (op.name, op.kind, target, products, op.reason)
-
-
-def report(ops: Sequence[WorkflowOp], out: TextIO, *, hint: bool = True) -> None:
-    if not ops:
-        out.write("Workflow registration is in sync with the database.\n")
+        out.write(f"{compared.capitalize()} {'are' if ' and ' in compared else 'is'} in sync with the database.\n")
         return
     colour = out.isatty() and "NO_COLOR" not in os.environ
-    rows = [("workflow", "change", "target", "products", "why"), *(row(op) for op in ops)]
+    rows = [("kind", "name", "change", "details", "why"), *(op.row() for op in ops)]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    out.write(f"Workflow registration drift: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
-    for index, (name, kind, target, products, why) in enumerate(rows):
-        cells = [name.ljust(widths[0]), kind.ljust(widths[1]), target.ljust(widths[2]), products.ljust(widths[3])]
-        if colour and index:
-            cells[1] = f"\033[{COLOURS[kind]}m{cells[1]}\033[0m"
-        out.write("  " + "  ".join(cells) + f"  {why}".rstrip() + "\n")
-    if hint:
-        out.write(HINT)
+    out.write(f"Drift in {compared}: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
+    for index, row in enumerate(rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        if colour and index and row[2] in COLOURS:
+            cells[2] = f"\033[{COLOURS[row[2]]}m{cells[2]}\033[0m"
+        out.write("  " + "  ".join(cells) + f"  {row[4]}".rstrip() + "\n")
+    out.write(HINT)

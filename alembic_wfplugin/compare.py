@@ -27,6 +27,7 @@ from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.domain.usage import usage_needed
 from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.kinds import compared_names
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder, value_digest
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
@@ -331,14 +332,6 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
         directives[:] = []
         compared = compared_names(context.opts, schema=_compares_schema(context), joined_by="or")
         log.info("No changes in %s detected; no revision file written.", compared)
-
-
-def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: str = "and") -> str:
-    """What an autogenerate run compares, for "nothing to do" and "in sync": "workflow registration and
-    domain models"."""
-    names = ["schema"] if schema else []
-    names += ["workflow registration", *(["domain models"] if opts.get("wfplugin_domain_models") else [])]
-    return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]
 
 
 def _compares_schema(context: MigrationContext) -> bool:

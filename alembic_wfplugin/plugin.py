@@ -57,13 +57,10 @@ def register_renderers() -> None:
     _renderers_registered = True
     from alembic.autogenerate.render import renderers
 
-    from alembic_wfplugin.domain.ops import DomainOps
-    from alembic_wfplugin.domain.render import render_domain_ops
-    from alembic_wfplugin.workflows.ops import WorkflowOps
-    from alembic_wfplugin.workflows.render import render_workflow_ops
+    from alembic_wfplugin.kinds import KINDS
 
-    renderers.dispatch_for(WorkflowOps)(render_workflow_ops)
-    renderers.dispatch_for(DomainOps)(render_domain_ops)
+    for kind in KINDS:
+        renderers.dispatch_for(kind.container)(kind.render)
 
 
 def compare_workflows(autogen_context: Any, upgrade_ops: Any, *rest: Any) -> Any:

@@ -9,6 +9,8 @@ import sys
 import pytest
 
 from alembic_wfplugin.cli import report
+from alembic_wfplugin.domain.model import DomainChange
+from alembic_wfplugin.domain.ops import DomainOp
 from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
 from alembic_wfplugin.workflows.ops import (
     AddWorkflowOp,
@@ -30,9 +32,9 @@ def test_drift_is_a_table_with_reasons_and_exit_1_then_exit_0_in_sync(app: Fixtu
     files, database = app.revision_files(), app.snapshot()
     code, output = diff(app)
     assert code == 1, output
-    assert re.search(r"Workflow registration drift: \d+ changes", output)
-    line = next(line for line in output.splitlines() if line.strip().startswith("create_user "))
-    assert line.split()[:4] == ["create_user", "add", "CREATE", "User"]
+    assert re.search(r"Drift in workflow registration: \d+ changes", output)
+    line = next(line for line in output.splitlines() if line.split()[1:2] == ["create_user"])
+    assert line.split()[:5] == ["workflow", "create_user", "add", "CREATE;", "User"]
     assert "declared in workflows/user/create_user.py, no row; links: every User product" in line
     assert "\033[" not in output  # no colour outside a terminal
     assert app.revision_files() == files  # diff writes no revision file ...
@@ -49,7 +51,7 @@ def test_drift_is_a_table_with_reasons_and_exit_1_then_exit_0_in_sync(app: Fixtu
 def test_stdout_holds_the_report_only(app: FixtureApp) -> None:
     result = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
     assert result.returncode == 1
-    assert result.stdout.startswith("Workflow registration drift: ")
+    assert result.stdout.startswith("Drift in workflow registration: ")
     log_line = re.compile(r"^\S+ \S+ \[(info|debug|warning) *\]", re.MULTILINE)  # orchestrator-core's log lines ...
     assert not log_line.search(result.stdout)
     assert log_line.search(result.stderr)  # ... go to stderr
@@ -93,7 +95,7 @@ def test_error_exits_2_with_the_message(app: FixtureApp) -> None:
 def columns(lines: list[str]) -> list[list[str]]:
     """The report's table cut into its columns at the header's column starts."""
     header = lines[2]
-    starts = [header.index(title) for title in ("workflow", "change", "target", "products", "why")]
+    starts = [header.index(title) for title in ("kind", "name", "change", "details", "why")]
     return [
         [line[start:end].strip() for start, end in zip(starts, [*starts[1:], None], strict=True)]
         for line in lines[2 : lines.index("", 2)]
@@ -133,27 +135,27 @@ def test_report_shows_every_change_kind() -> None:
     out = io.StringIO()
     report(every_change_kind(), out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Workflow registration drift: 5 changes"
+    assert lines[0] == "Drift in workflow registration: 5 changes"
     assert lines[1] == ""
     assert columns(lines) == [
-        ["workflow", "change", "target", "products", "why"],
+        ["kind", "name", "change", "details", "why"],
         [
+            "workflow",
             "create_port",
             "add",
-            "CREATE",
-            "Port, Cable",
+            "CREATE; Port, Cable",
             "declared in workflows/port/create_port.py, not in the database",
         ],
-        ["create_old", "retire", "CREATE", "Port 1G", "not declared"],
+        ["workflow", "create_old", "retire", "CREATE; Port 1G", "not declared"],
         [
+            "workflow",
             "validate_port",
             "update",
             "target 'SYSTEM' -> 'VALIDATE', is_task False -> True",
-            "",
             "target is 'SYSTEM' ...",
         ],
-        ["modify_port", "link", "", "Port 10G, Port 1G", "products added after ..."],
-        ["terminate_port", "unlink", "", "Port 1G", "product removed ..."],
+        ["workflow", "modify_port", "link", "Port 10G, Port 1G", "products added after ..."],
+        ["workflow", "terminate_port", "unlink", "Port 1G", "product removed ..."],
     ]
     assert lines[-2:] == [
         "",
@@ -179,3 +181,38 @@ def test_report_in_sync() -> None:
     out = io.StringIO()
     report([], out)
     assert out.getvalue() == "Workflow registration is in sync with the database.\n"
+    out = io.StringIO()
+    report([], out, compared="workflow registration and domain models")
+    assert out.getvalue() == "Workflow registration and domain models are in sync with the database.\n"
+
+
+def test_one_table_holds_every_kind_of_change_in_the_order_the_revision_runs_them() -> None:
+    """Domain-model changes and workflow changes in one table; a change word without a colour gets none."""
+    product = DomainOp(
+        DomainChange("add", "product", ("Port 10G",), {"product_type": "Port"}, reason="in SUBSCRIPTION_MODEL_REGISTRY")
+    )
+    field = DomainOp(
+        DomainChange("add", "block_resource_type", ("PortBlock", "mtu"), reason="a field of block PortBlock")
+    )
+    renamed = DomainOp(DomainChange("rename", "product_block", ("Old", "New"), reason="wfplugin_renames"))
+    removed = DomainOp(DomainChange("remove", "resource_type", ("age",), reason="not in the code"))
+    out = Terminal()
+    report([renamed, product, field, *every_change_kind()[:1], removed], out, compared="workflow registration and X")
+    lines = re.sub(r"\033\[\d+m", "", out.getvalue()).splitlines()
+    assert lines[0] == "Drift in workflow registration and X: 5 changes"
+    assert columns(lines) == [
+        ["kind", "name", "change", "details", "why"],
+        ["product block", "Old", "rename", "-> New", "wfplugin_renames"],
+        ["product", "Port 10G", "add", "Port", "in SUBSCRIPTION_MODEL_REGISTRY"],
+        ["block resource type", "PortBlock, mtu", "add", "", "a field of block PortBlock"],
+        [
+            "workflow",
+            "create_port",
+            "add",
+            "CREATE; Port, Cable",
+            "declared in workflows/port/create_port.py, not in the database",
+        ],
+        ["resource type", "age", "remove", "", "not in the code"],
+    ]
+    coloured = re.findall(r"\033\[(\d+)m(\w+) *\033\[0m", out.getvalue())
+    assert coloured == [("34", "rename"), ("32", "add"), ("32", "add"), ("32", "add"), ("31", "remove")]

@@ -34,7 +34,7 @@ def test_reports_drift_and_the_revision_then_removes_the_server(tmp_path: Path) 
     result = diff_embedded(copy_fixture(tmp_path / "app"))
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     # stdout: the report and what autogenerate would write, nothing else
-    assert result.stdout.startswith("Workflow registration drift: "), result.stdout[:500]
+    assert result.stdout.startswith("Drift in workflow registration: "), result.stdout[:500]
     for name in TUTORIAL:  # (some orchestrator-core releases add a change of their own)
         assert re.search(rf"^  {name} +add ", result.stdout, re.MULTILINE), name
     assert "What autogenerate would write into upgrade():" in result.stdout

@@ -29,6 +29,7 @@ SHELL = (
     "alembic_wfplugin.cli",
     "alembic_wfplugin.compare",
     "alembic_wfplugin.compat",
+    "alembic_wfplugin.kinds",
     "alembic_wfplugin.pgserver",
     "alembic_wfplugin.plugin",
     "alembic_wfplugin.workflows.cache",

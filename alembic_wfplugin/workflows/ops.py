@@ -23,8 +23,12 @@ class WorkflowOp(MigrateOperation):
         raise NotImplementedError
 
     def details(self) -> tuple[str, str]:
-        """(target, products) for the drift report."""
+        """(target, products): the drift report's details and the log line's."""
         raise NotImplementedError
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """(kind, name, change, details, why) for the drift report."""
+        return ("workflow", self.name, self.kind, "; ".join(part for part in self.details() if part), self.reason)
 
     def describe(self) -> str:
         """One log line, in alembic's style ("Detected added workflow 'x' ...")."""

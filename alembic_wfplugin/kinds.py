@@ -1,0 +1,55 @@
+"""The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
+the renderers alembic dispatches to, the drift report and ``alembic check``, and what "nothing to do" and
+"in sync" name. A kind is a package (its model, diff, operations and renderer) and one entry in
+``KINDS``; each operation describes itself (its log line ``describe()``, its drift-report ``row()``, its
+``alembic check`` tuple ``to_diff_tuple()`` and its ``reverse()``).
+
+Imported by the comparator and the command line, not while alembic loads plugins (it imports alembic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from alembic.operations.ops import OpContainer
+
+from alembic_wfplugin.domain.ops import DomainOps
+from alembic_wfplugin.domain.render import render_domain_ops
+from alembic_wfplugin.workflows.ops import WorkflowOps
+from alembic_wfplugin.workflows.render import render_workflow_ops
+
+
+class ReportedOp(Protocol):
+    def describe(self) -> str: ...
+
+    def row(self) -> tuple[str, str, str, str, str]: ...
+
+
+@dataclass(frozen=True)
+class Kind:
+    compared: str  # what a run that compares it names: "workflow registration"
+    switched_on: Callable[[Mapping[str, Any]], bool]  # by the options of env.py's context.configure()
+    container: type[OpContainer]  # what it adds to a revision's operations
+    render: Callable[[Any, Any], list[str]]  # alembic's renderer of that container
+
+
+KINDS = (
+    Kind("workflow registration", lambda opts: True, WorkflowOps, render_workflow_ops),
+    Kind("domain models", lambda opts: bool(opts.get("wfplugin_domain_models")), DomainOps, render_domain_ops),
+)
+
+
+def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: str = "and") -> str:
+    """What an autogenerate run compares, for "nothing to do" and "in sync": "workflow registration and
+    domain models"."""
+    names = ["schema"] if schema else []
+    names += [kind.compared for kind in KINDS if kind.switched_on(opts)]
+    return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]
+
+
+def reported_ops(containers: list[Any]) -> list[ReportedOp]:
+    """The operations of every kind among ``containers`` (a revision's), in the order they run."""
+    ours = tuple(kind.container for kind in KINDS)
+    return [cast(ReportedOp, op) for container in containers if isinstance(container, ours) for op in container.ops]
