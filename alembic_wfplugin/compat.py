@@ -74,8 +74,9 @@ def default_product_workflows() -> tuple[str, ...]:
 
 def schema_versions_folder() -> str:
     """orchestrator-core's own schema revisions, which ``main.py db ...`` adds to version_locations."""
-    migrations_init = str(_module("migrations").__file__)
-    return os.path.join(os.path.dirname(os.path.abspath(migrations_init)), "versions", "schema")
+    migrations = _module("migrations")  # a namespace package (no __init__.py, no __file__) before 4.3
+    folder = os.path.dirname(migrations.__file__) if migrations.__file__ else next(iter(migrations.__path__))
+    return os.path.join(os.path.abspath(folder), "versions", "schema")
 
 
 def subscription_model_registry() -> Mapping[str, Any]:

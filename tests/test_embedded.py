@@ -36,7 +36,7 @@ def test_reports_drift_and_the_revision_then_removes_the_server(tmp_path: Path) 
     # stdout: the report and what autogenerate would write, nothing else
     assert result.stdout.startswith("Drift in workflow registration: "), result.stdout[:500]
     for name in TUTORIAL:  # (some orchestrator-core releases add a change of their own)
-        assert re.search(rf"^  {name} +add ", result.stdout, re.MULTILINE), name
+        assert re.search(rf"^  workflow +{name} +add ", result.stdout, re.MULTILINE), name
     assert "What autogenerate would write into upgrade():" in result.stdout
     assert '"name": "create_user",' in result.stdout
     assert "[info" not in result.stdout  # orchestrator-core's log lines went to stderr
