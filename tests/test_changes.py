@@ -73,17 +73,6 @@ def test_validate_workflow_moves_from_system_to_validate(registered_app: Fixture
     downgrade_restores(app, before)
 
 
-def test_modify_workflow_retargeted_to_system_becomes_a_task(registered_app: FixtureApp) -> None:
-    app = registered_app
-    module = app.directory / "workflows" / "user" / "modify_user.py"
-    module.write_text(module.read_text().replace("Target.MODIFY", "Target.SYSTEM"))
-    before = app.snapshot()
-    new_revision(app, "retarget")
-    upgrade_then_in_sync(app)
-    assert rows(app)["modify_user"] == ("SYSTEM", "Modify user", True, None, USERS)
-    downgrade_restores(app, before)
-
-
 def test_product_added_after_registration_gets_its_types_workflows(registered_app: FixtureApp) -> None:
     app = registered_app
     app.query(

@@ -1,12 +1,15 @@
-"""Issue 16's cases through the real main.py, on a copy of the registered tutorial: after ONE revision
-the links are what the rule in docs/how-it-decides.md says, product by product, and a rerun writes nothing."""
+"""The link rule through the real main.py, on a copy of the registered tutorial, one case per part of the
+rule in docs/how-it-decides.md (new products of a type, default product workflows, products linked by
+hand): after ONE revision the links are what the rule says, product by product, and a rerun writes
+nothing. Every other case of the rule, and the refusals of options naming nothing, are the pure core's
+(tests/test_diff.py: a product beside a mapped workflow, a task that becomes a product workflow,
+misspelled names, descriptions PostgreSQL cannot store)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.fixture_app import FixtureApp
-from tests.test_bad_input import fails_cleanly
 from tests.test_changes import new_revision, rows, upgrade_then_in_sync
 
 # The rules these cases hold are the pure core's, the same on every orchestrator-core release (their SQL
@@ -51,20 +54,6 @@ def test_two_products_of_one_type_added_together(registered_app: FixtureApp) -> 
         assert after[name] == ["User Group"], name
 
 
-def test_new_product_beside_mapped_workflows(registered_app: FixtureApp) -> None:
-    app = registered_app
-    # restating today's links by type for one workflow, by tag for another
-    app.configure(wfplugin_product_types={"create_user": "User", "terminate_user": ["User:USER_INT", "User:USER_EXT"]})
-    add_product(app, "User contractor", "User", "USER_CON")
-    new_revision(app, "a new user product")
-    upgrade_then_in_sync(app)
-    after = linked(app)
-    assert after["create_user"] == ["User contractor", "User external", "User internal"]  # its mapping
-    assert after["modify_user"] == ["User contractor", "User external", "User internal"]  # the type's new product
-    assert after["terminate_user"] == ["User external", "User internal"]  # exactly its tags
-    assert after["modify_note"] == ["User Group", "User contractor", "User external", "User internal"]
-
-
 def test_new_default_product_workflows_are_linked_to_every_product_at_once(registered_app: FixtureApp) -> None:
     app = registered_app
     app.add_workflow("misc", "audit_everything", "SYSTEM")  # a task, and no product hint at all
@@ -78,25 +67,6 @@ def test_new_default_product_workflows_are_linked_to_every_product_at_once(regis
     assert list(after["audit_everything"][4]) == every  # type: ignore[call-overload]
     assert after["notify_owner"][:4] == ("MODIFY", "Notify owner", False, None)
     assert list(after["notify_owner"][4]) == every  # type: ignore[call-overload]
-
-
-def test_misspelled_default_product_workflow_is_refused(registered_app: FixtureApp) -> None:
-    registered_app.configure(wfplugin_default_product_workflows=["modify_notes"])
-    fails_cleanly(registered_app, "modify_notes", "did you mean 'modify_note'")
-
-
-def test_misspelled_product_linked_by_hand_is_refused(registered_app: FixtureApp) -> None:
-    registered_app.configure(wfplugin_products_linked_by_hand=["User extern"])
-    fails_cleanly(registered_app, "'User extern'", "did you mean 'User external'")
-
-
-def test_task_that_becomes_a_product_workflow_is_linked_in_the_same_revision(registered_app: FixtureApp) -> None:
-    app = registered_app
-    app.query("INSERT INTO workflows (name, target, description, is_task) VALUES ('sync_user', 'SYSTEM', 'Sync', true)")
-    app.add_workflow("user", "sync_user", "MODIFY")
-    new_revision(app, "sync is a user workflow now")
-    upgrade_then_in_sync(app)
-    assert rows(app)["sync_user"] == ("MODIFY", "Sync", False, None, ["User external", "User internal"])
 
 
 def test_product_linked_by_hand_is_left_alone(registered_app: FixtureApp) -> None:
@@ -115,10 +85,3 @@ def test_product_linked_by_hand_is_left_alone(registered_app: FixtureApp) -> Non
     after = linked(app)
     for name in USER_WORKFLOWS:
         assert after[name] == ["User contractor", "User external", "User internal"], name
-
-
-def test_descriptions_postgresql_cannot_store_are_refused_at_generation(registered_app: FixtureApp) -> None:
-    app = registered_app
-    app.add_workflow("user", "validate_user", "VALIDATE")
-    app.configure(wfplugin_descriptions={"validate_user": "broken \ud800 text"})
-    fails_cleanly(app, "wfplugin_descriptions['validate_user']", "lone surrogate")
