@@ -26,7 +26,7 @@ from alembic_wfplugin.domain.defined import parse_shape, read_shape, read_usage,
 from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.domain.usage import usage_needed
-from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.kinds import compared_names
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder, value_digest
@@ -183,9 +183,7 @@ def _changes(
         warn(warning)
     if warnings and options.warnings_are_errors:
         raise WorkflowPluginError(
-            "Warnings, and wfplugin_warnings_are_errors=True:\n  - "
-            + "\n  - ".join(warnings)
-            + "\nNo revision file was written."
+            listed("Warnings, and wfplugin_warnings_are_errors=True", warnings) + "\nNo revision file was written."
         )
     return changes, domain
 

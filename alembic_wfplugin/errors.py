@@ -2,6 +2,15 @@
 comparator turns it into alembic's ``CommandError`` at the edge (the ``alembic`` command line then
 prints ``FAILED: <message>`` instead of a traceback)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+
 
 class WorkflowPluginError(Exception):
     """Autogenerate cannot write a correct revision; the message names the culprit and the fix."""
+
+
+def listed(heading: str, problems: Iterable[str]) -> str:
+    """``heading``, then one ``  - `` line per problem: every message that names several culprits, alike."""
+    return heading + ":\n  - " + "\n  - ".join(problems)

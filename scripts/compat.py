@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENVS = REPO / ".venv-compat"
+# COMPAT_VENVS: environments made by another checkout (their editable install is not what the tests
+# import: pytest and the fixture's main.py runs import this checkout first).
+VENVS = Path(os.environ.get("COMPAT_VENVS", REPO / ".venv-compat"))
 
 # The newest patch release of every minor (PyPI, 2026-12-03). Update when a minor is released.
 RELEASES = (
@@ -101,7 +103,7 @@ def run(release: str, install_error: str) -> Result:
     log = VENVS / f"{release}.log"
     log.write_text(done.stdout + done.stderr)
     summary = last_line(done.stdout)
-    outcome = summary if done.returncode == 0 else f"FAILED: {summary} (see {log.relative_to(REPO)})"
+    outcome = summary if done.returncode == 0 else f"FAILED: {summary} (see {log})"
     print(f"=== orchestrator-core {release}: {outcome}", flush=True)
     return Result(release, alembic, outcome)
 

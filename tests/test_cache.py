@@ -24,11 +24,11 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.workflows import cache as cache_module
-from alembic_wfplugin.workflows import source
+from alembic_wfplugin.workflows import module_files
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declared_digest
 from alembic_wfplugin.workflows.declared import declared_workflows
+from alembic_wfplugin.workflows.module_files import ModuleFiles
 from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOp, WorkflowOps
-from alembic_wfplugin.workflows.source import ModuleFiles
 from tests.revision_code import rendered, run_rendered
 
 PACKAGE = "cachewf"
@@ -87,7 +87,7 @@ def the_cache_file(cache_dir: Path) -> Path:
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fingerprints of files and folders changed just now are trusted (by default they are not, as the
     next change may share their timestamps): the fingerprint itself is what these tests test."""
-    monkeypatch.setattr(source, "RECENT_NS", 0)
+    monkeypatch.setattr(module_files, "RECENT_NS", 0)
 
 
 @pytest.mark.usefixtures("settled")
@@ -129,8 +129,8 @@ def test_an_unchanged_module_is_not_parsed_again_and_an_edited_one_is(package: P
 def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The files the cache reads from now on."""
     reads: list[str] = []
-    original = source.read_bytes
-    monkeypatch.setattr(source, "read_bytes", lambda name: reads.append(name) or original(name))
+    original = module_files.read_bytes
+    monkeypatch.setattr(module_files, "read_bytes", lambda name: reads.append(name) or original(name))
     return reads
 
 
@@ -167,7 +167,7 @@ def test_a_file_changed_just_before_its_fingerprint_was_taken_is_read_again(
     the size, may leave the fingerprint as it was. So a fingerprint taken less than RECENT_NS after the
     file's last change is not kept, and the next run hashes the file again (here: an hour, so that the
     module written by the fixture is recent whatever the machine's speed)."""
-    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    monkeypatch.setattr(module_files, "RECENT_NS", 3600 * 10**9)
     assert str(package / "cached.py") in reads_in_a_second_run(the_cache_file(tmp_path / "cache"), monkeypatch)
 
 
@@ -405,7 +405,7 @@ def test_a_remembered_module_file_is_found_again_only_while_what_it_rested_on_ho
     change(resolvable)
     listed: list[str] = []
     original = os.listdir
-    monkeypatch.setattr(source.os, "listdir", lambda folder: listed.append(folder) or original(folder))
+    monkeypatch.setattr(module_files.os, "listdir", lambda folder: listed.append(folder) or original(folder))
     remembered = ModuleFiles(first.found).source_file("rmpkg.sub.mod")
     listed_by_remembered = list(listed)
     expected = ModuleFiles().source_file("rmpkg.sub.mod")
@@ -422,12 +422,12 @@ def test_a_remembered_module_file_is_found_again_only_while_what_it_rested_on_ho
 def test_a_module_file_found_in_a_folder_changed_just_before_is_looked_up_again(
     resolvable: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    monkeypatch.setattr(module_files, "RECENT_NS", 3600 * 10**9)
     first = ModuleFiles()
     first.source_file("rmpkg.sub.mod")
     listed: list[str] = []
     original = os.listdir
-    monkeypatch.setattr(source.os, "listdir", lambda folder: listed.append(folder) or original(folder))
+    monkeypatch.setattr(module_files.os, "listdir", lambda folder: listed.append(folder) or original(folder))
     assert ModuleFiles(first.found).source_file("rmpkg.sub.mod") == str(resolvable / "rmpkg" / "sub" / "mod.py")
     assert str(resolvable / "rmpkg" / "sub") in listed
 
@@ -483,7 +483,7 @@ def test_the_whole_registry_is_taken_as_remembered_only_while_nothing_it_rested_
 def test_a_registry_read_just_after_a_change_is_not_taken_as_remembered(
     package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(source, "RECENT_NS", 3600 * 10**9)
+    monkeypatch.setattr(module_files, "RECENT_NS", 3600 * 10**9)
     first = ComparisonCache(the_cache_file(tmp_path / "cache"))
     registry = compat.workflow_registry()
     first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))

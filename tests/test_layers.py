@@ -21,6 +21,9 @@ CORE = (
     "alembic_wfplugin.workflows.checks",
     "alembic_wfplugin.domain.model",
     "alembic_wfplugin.domain.diff",
+    "alembic_wfplugin.domain.guards",
+    "alembic_wfplugin.domain.problems",
+    "alembic_wfplugin.domain.renames",
     "alembic_wfplugin.domain.usage",
 )
 # Reading the code and the database, rendering, and alembic's and the command line's entry points.
@@ -37,6 +40,7 @@ SHELL = (
     "alembic_wfplugin.workflows.defined",
     "alembic_wfplugin.workflows.ops",
     "alembic_wfplugin.workflows.render",
+    "alembic_wfplugin.workflows.module_files",
     "alembic_wfplugin.workflows.source",
     "alembic_wfplugin.domain.declared",
     "alembic_wfplugin.domain.defined",

@@ -16,12 +16,11 @@ What is decided here:
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from alembic_wfplugin.domain.guards import check_option_values, guard_mass_removal, unknown_names, unstorable_strings
 from alembic_wfplugin.domain.model import (
-    PRODUCT_STATUSES,
     BlockField,
     DeclaredDomain,
     DefinedDomain,
@@ -31,44 +30,11 @@ from alembic_wfplugin.domain.model import (
     Stored,
     Value,
 )
-from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.options import PREFIX, BlockValues, Options, ProductValues, did_you_mean
+from alembic_wfplugin.domain.problems import Problems
+from alembic_wfplugin.domain.renames import renamed, stated_renames
+from alembic_wfplugin.options import PREFIX, Options
+from alembic_wfplugin.pysource import py_str
 from alembic_wfplugin.workflows.model import Product
-
-TAG_LENGTH = 20  # products.tag and product_blocks.tag are varchar(20)
-# The longest strings the columns a domain revision writes hold (orchestrator-core 5.x's models, the
-# strictest release: 4.x's descriptions are unbounded), so that an upgrade never fails on a raw driver error.
-COLUMN_LENGTHS = {
-    "products.description": 2000,
-    "products.product_type": 255,
-    "products.tag": TAG_LENGTH,
-    "products.status": 255,
-    "product_blocks.description": 2000,
-    "product_blocks.tag": TAG_LENGTH,
-    "product_blocks.status": 255,
-    "resource_types.resource_type": 510,
-    "resource_types.description": 2000,
-    "subscription_instance_values.value": 10000,
-    "subscription_instance_relations.domain_model_attr": 255,
-}
-# Where each kind's names and columns are stored, for that check.
-STORED_IN = {
-    "resource_type": ("resource_types", ("resource_type",), {"description": "description"}),
-    "product_block": ("product_blocks", ("name",), {"description": "description", "tag": "tag", "status": "status"}),
-    "block_resource_type": ("product_block_resource_types", ("", ""), {}),
-    "instance_value": ("subscription_instance_values", ("", ""), {"values": "value"}),
-    "root_instance": ("subscription_instance_relations", ("", "domain_model_attr", ""), {}),
-    "child_instance": ("subscription_instance_relations", ("", "domain_model_attr", ""), {}),
-    "product_type": ("products", ("",), {"new": "product_type"}),
-    "product": (
-        "products",
-        ("name",),
-        {"product_type": "product_type", "description": "description", "tag": "tag", "status": "status"},
-    ),
-    "product_block_link": ("product_product_blocks", ("", ""), {}),
-    "block_relation": ("product_block_relations", ("", ""), {}),
-    "fixed_input": ("fixed_inputs", ("", "name"), {"value": "value"}),
-}
 
 
 @dataclass(frozen=True)
@@ -78,45 +44,6 @@ class DomainDiff:
     products: tuple[Product, ...]  # the products once the revision has run, for the workflow diff
     unknown: tuple[str, ...] = ()  # options naming nothing in the code or the database: warnings
     renamed_products: Mapping[str, str] = field(default_factory=dict)  # old name -> new name
-
-
-@dataclass
-class _Problems:
-    """Everything that stops autogenerate, collected so that one run reports it all."""
-
-    products: dict[str, dict[str, str]] = field(default_factory=dict)  # option text to add, per product
-    blocks: dict[str, dict[str, str]] = field(default_factory=dict)
-    resource_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # option text, its comment
-    in_use: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # shown with missing values: often a typo
-    invalid: list[str] = field(default_factory=list)  # values the field's type refuses, strings a column cannot hold
-
-    def raise_if_any(self) -> None:
-        parts = []
-        if self.invalid:
-            parts.append(
-                "These values cannot be written as they are (orchestrator-core would fail to load them, or the "
-                "database refuses them); correct them in the option or the code named:\n  - "
-                + "\n  - ".join(self.invalid)
-            )
-        if self.products or self.blocks or self.resource_types:
-            parts.append(_missing_values_message(self))
-            if self.unknown:
-                parts.append(
-                    "These options name nothing in the code or the database:\n  - " + "\n  - ".join(self.unknown)
-                )
-        if self.in_use:
-            parts.append(
-                "These objects are no longer in the code but this database still uses them, so removing them "
-                "would lose data:\n  - "
-                + "\n  - ".join(self.in_use)
-                + "\nKeep them in the code until nothing uses them: move the subscriptions to a product that stays "
-                "(UPDATE subscriptions SET product_id = ... in a data migration), or delete the subscriptions and "
-                "their processes if their history may go (terminated subscriptions count too); then autogenerate "
-                "again. To rename an object instead, state it in wfplugin_renames."
-            )
-        if parts:
-            raise WorkflowPluginError("\n\n".join(parts))
 
 
 def diff_domain(
@@ -129,18 +56,18 @@ def diff_domain(
     database = DefinedDomain(
         {n: row for n, row in database.products.items() if n not in skipped}, database.blocks, database.resource_types
     )
-    renames = _renames(declared, database, options)
-    database = _renamed(database, renames)
-    _guard_mass_removal(declared, database, options)
-    _check_option_values(declared, options)
-    problems = _Problems(unknown=_unknown_names(declared, database, options))
+    renames = stated_renames(declared, database, options)
+    database = renamed(database, renames)
+    guard_mass_removal(declared, database, options)
+    check_option_values(declared, options)
+    problems = Problems(unknown=unknown_names(declared, database, options))
     changes: list[DomainChange] = []
     changes += _resource_types(declared, database, options, problems)
     changes += _blocks(declared, database, options, problems)
     changes += _products(declared, database, options, problems)
     changes += _subscription_data(declared, database, options, changes, problems)
     changes += renames
-    problems.invalid += _unstorable_strings(changes)
+    problems.invalid += unstorable_strings(changes)
     problems.raise_if_any()
     additions = sorted((c for c in changes if c.action != "remove"), key=lambda c: c.sort_key)
     removals = sorted((c for c in changes if c.action == "remove"), key=lambda c: c.sort_key)
@@ -149,136 +76,8 @@ def diff_domain(
     return DomainDiff(tuple(additions), tuple(removals), products, tuple(problems.unknown), renamed_products)
 
 
-def _renames(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[DomainChange]:
-    """The ``wfplugin_renames`` entries this database still needs: where the old name is here and the new
-    one is not (an entry already applied, or for objects this database never had, is nothing to do).
-    Never guessed: a rename the option does not state is a removal plus an addition. Products and blocks
-    are renamed first; fixed inputs and resource types are then looked up under their new names."""
-    problems: list[str] = []
-    renames: list[DomainChange] = []
-
-    def where(option: str, old: str) -> str:
-        return f"{PREFIX}renames[{option!r}][{old!r}]"
-
-    for option, kind, present, declared_names in (
-        ("products", "product", database.products, set(declared.products)),
-        ("product_blocks", "product_block", database.blocks, set(declared.blocks)),
-    ):
-        for old, new in sorted(options.renames.get(option, {}).items()):
-            if new not in declared_names:
-                problems.append(f"{where(option, old)}: the code declares no {kind.replace('_', ' ')} {new!r}")
-            elif old in present and new in present:
-                problems.append(f"{where(option, old)}: the database has both {old!r} and {new!r}; merge them by hand")
-            elif old in present:
-                renames.append(DomainChange("rename", kind, (old, new), {}, f"{PREFIX}renames[{option!r}]"))
-    database = _renamed(database, renames)
-    for old, new in sorted(options.renames.get("fixed_inputs", {}).items()):
-        if not any(new in product.fixed_inputs for product in declared.products.values()):
-            problems.append(f"{where('fixed_inputs', old)}: no product type in the code has a fixed input {new!r}")
-        for name, row in database.products.items():
-            code = declared.products.get(name)
-            if code and new in code.fixed_inputs and old not in code.fixed_inputs and old in row.fixed_inputs:
-                if new in row.fixed_inputs:
-                    problems.append(f"{where('fixed_inputs', old)}: product {name!r} has both; merge them by hand")
-                else:
-                    reason = f"{PREFIX}renames['fixed_inputs']; its value kept"
-                    renames.append(DomainChange("rename", "fixed_input", (name, old, new), {}, reason))
-    renames += _resource_type_renames(declared, database, options, problems)
-    if problems:
-        raise WorkflowPluginError("Invalid wfplugin_renames:\n  - " + "\n  - ".join(problems))
-    return renames
-
-
-def _resource_type_renames(
-    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: list[str]
-) -> list[DomainChange]:
-    """``"old": "new"`` renames the resource type row in place where every block that has it moves to the
-    new name (and the new one does not exist yet); otherwise, and for ``"Block.old": "new"``, the values of
-    each such block move to the new resource type and the other blocks keep the old one. A block moves
-    where it has the old name here and its code declares the new name and not the old."""
-    changes = []
-    given = sorted(options.renames.get("resource_types", {}).items())
-    declared_names = {name for block in declared.blocks.values() for name in block.resource_types}
-    for key, new in given:
-        block_name, _, old = key.rpartition(".")
-        where = f"{PREFIX}renames['resource_types'][{key!r}]"
-        if new not in declared_names:
-            problems.append(f"{where}: the code declares no resource type {new!r}")
-            continue
-        if block_name and block_name not in declared.blocks:
-            problems.append(
-                f"{where}: the code declares no product block {block_name!r}{did_you_mean(block_name, declared.blocks)}"
-            )
-            continue
-        moving = []
-        for name, row in sorted(database.blocks.items()):
-            code = declared.blocks.get(name)
-            if block_name not in ("", name) or code is None or old not in row.resource_types:
-                continue
-            if new in code.resource_types and old not in code.resource_types:
-                if new in row.resource_types:
-                    problems.append(f"{where}: block {name!r} has both {old!r} and {new!r}; merge them by hand")
-                else:
-                    moving.append(name)
-        users = {name for name, row in database.blocks.items() if old in row.resource_types}
-        reason = f"{PREFIX}renames['resource_types']; values kept"
-        if not block_name and moving and set(moving) == users and new not in database.resource_types:
-            changes.append(DomainChange("rename", "resource_type", (old, new), {}, reason))
-        changes += [DomainChange("rename", "block_resource_type", (name, old, new), {}, reason) for name in moving]
-    return changes
-
-
-def _renamed(database: DefinedDomain, renames: list[DomainChange]) -> DefinedDomain:
-    """The database's snapshot as it is once the renames have run."""
-    if not renames:
-        return database
-    names = {kind: {c.key[0]: c.key[1] for c in renames if c.kind == kind} for kind in ("product", "product_block")}
-    blocks, in_place = names["product_block"], {c.key[0]: c.key[1] for c in renames if c.kind == "resource_type"}
-    moved = {(c.key[0], c.key[1]): c.key[2] for c in renames if c.kind == "block_resource_type"}
-    fixed = {(c.key[0], c.key[1]): c.key[2] for c in renames if c.kind == "fixed_input"}
-
-    def block(name: str) -> str:
-        return blocks.get(name, name)
-
-    def resource_type(owner: str, name: str) -> str:
-        return moved.get((owner, name)) or in_place.get(name, name)
-
-    products = {
-        names["product"].get(name, name): dataclasses.replace(
-            row,
-            name=names["product"].get(name, name),
-            blocks=tuple(sorted(map(block, row.blocks))),
-            block_instances={block(b): n for b, n in row.block_instances.items()},
-            fixed_inputs={
-                fixed.get((names["product"].get(name, name), fi), fi): value for fi, value in row.fixed_inputs.items()
-            },
-        )
-        for name, row in database.products.items()
-    }
-    defined_blocks = {}
-    for name, row in database.blocks.items():
-        new_name = block(name)
-        defined_blocks[new_name] = dataclasses.replace(
-            row,
-            name=new_name,
-            resource_types=tuple(sorted(resource_type(new_name, rt) for rt in row.resource_types)),
-            depends_on=tuple(sorted(map(block, row.depends_on))),
-            values={resource_type(new_name, rt): n for rt, n in row.values.items()},
-            relations={block(b): n for b, n in row.relations.items()},
-        )
-    defined_resource_types = {
-        in_place.get(name, name): dataclasses.replace(row, name=in_place.get(name, name))
-        for name, row in database.resource_types.items()
-    }
-    return DefinedDomain(
-        dict(sorted(products.items())),
-        dict(sorted(defined_blocks.items())),
-        dict(sorted(defined_resource_types.items())),
-    )
-
-
 def _resource_types(
-    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: Problems
 ) -> list[DomainChange]:
     fields: dict[str, Field] = {}
     for block in declared.blocks.values():
@@ -313,7 +112,7 @@ def _resource_types(
 
 
 def _blocks(
-    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: Problems
 ) -> list[DomainChange]:
     changes = []
     for name, block in declared.blocks.items():
@@ -358,7 +157,7 @@ def _subscription_data(
     database: DefinedDomain,
     options: Options,
     changes: list[DomainChange],
-    problems: _Problems,
+    problems: Problems,
 ) -> list[DomainChange]:
     """What existing subscriptions need so that orchestrator-core still loads them: an instance for each
     required block field that a product or block gains (and, in those, for their own required block
@@ -440,7 +239,7 @@ def _instance_value(
     declared: DeclaredDomain,
     database: DefinedDomain,
     options: Options,
-    problems: _Problems,
+    problems: Problems,
     data: dict[tuple[str, tuple[str, ...]], DomainChange],
     instances_here: Mapping[str, int],
 ) -> None:
@@ -470,7 +269,7 @@ def _removed_from_block(
     resource_types: Iterable[str],
     depends_on: Iterable[str],
     database: DefinedDomain,
-    problems: _Problems,
+    problems: Problems,
     discarded: Iterable[str] = (),
 ) -> list[DomainChange]:
     """The resource types and relations of a database block that the code no longer gives it."""
@@ -482,7 +281,7 @@ def _removed_from_block(
         if values and not discard:
             problems.in_use.append(
                 f"resource type {resource_type!r} of product block {name!r}: {values} values (to delete them "
-                f"deliberately: {PREFIX}discard_values=[{_quoted(f'{name}.{resource_type}')}])"
+                f"deliberately: {PREFIX}discard_values=[{py_str(f'{name}.{resource_type}')}])"
             )
         reason = "not a field of the block in the code"
         if discard:
@@ -500,7 +299,7 @@ def _removed_from_block(
 
 
 def _products(
-    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: _Problems
+    declared: DeclaredDomain, database: DefinedDomain, options: Options, problems: Problems
 ) -> list[DomainChange]:
     changes = []
     for name, product in declared.products.items():
@@ -559,7 +358,7 @@ def _products(
 
 
 def _removed_from_product(
-    row: DefinedProduct, blocks: Iterable[str], fixed_inputs: Iterable[str], problems: _Problems, check: bool = True
+    row: DefinedProduct, blocks: Iterable[str], fixed_inputs: Iterable[str], problems: Problems, check: bool = True
 ) -> list[DomainChange]:
     changes = []
     for block in sorted(set(row.blocks) - set(blocks)):
@@ -602,7 +401,7 @@ def _fixed_input_value(name: str, spec: Field, given: Mapping[str, str]) -> str 
     return spec.default[0] if spec.default else None
 
 
-def _backfill_value(block: str, name: str, spec: Field, options: Options, problems: _Problems) -> Stored | None:
+def _backfill_value(block: str, name: str, spec: Field, options: Options, problems: Problems) -> Stored | None:
     """The rows existing instances of ``block`` get for a resource type (checked against the field's type):
     ``wfplugin_resource_types["Block.name"]``, else ``[name]``, else the only value its type allows, else the
     field's default."""
@@ -632,39 +431,6 @@ def _backfill_value(block: str, name: str, spec: Field, options: Options, proble
     return stored
 
 
-def _unstorable_strings(changes: Iterable[DomainChange]) -> list[str]:
-    """Every string an addition writes that its column cannot hold: too long, a NUL (PostgreSQL text
-    has none) or a lone surrogate (not encodable as UTF-8)."""
-    problems = []
-    for change in changes:
-        if change.action == "remove":
-            continue
-        table, key_columns, columns = STORED_IN[change.kind]
-        key_columns = (key_columns[0],) if change.action == "rename" else key_columns
-        names = change.key[-len(key_columns) :]  # a rename: its new name
-        texts = [(column, text) for column, text in zip(key_columns, names, strict=True) if column]
-        for name, column in columns.items():
-            value = change.columns.get(name)
-            texts += [
-                (column, item) for item in (value if isinstance(value, list) else [value]) if isinstance(item, str)
-            ]
-        for column, text in texts:
-            problem = _unstorable(text, COLUMN_LENGTHS.get(f"{table}.{column}"))
-            if problem is not None:
-                problems.append(f"{change.describe()}: {table}.{column} {problem}: {text[:60]!r}")
-    return problems
-
-
-def _unstorable(text: str, length: int | None) -> str | None:
-    if length is not None and len(text) > length:
-        return f"holds at most {length} characters, this has {len(text)}"
-    if "\x00" in text:
-        return "cannot hold a NUL character"
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        return "cannot hold a lone surrogate (not encodable as UTF-8)"
-    return None
-
-
 def _shown(value: str | Stored | None, is_list: bool = True) -> str:
     """A value for people: a list field's rows as a list, a scalar's one row as the string."""
     if isinstance(value, tuple) and not is_list and len(value) == 1:
@@ -686,7 +452,7 @@ def _resource_type_option(
     description = (given.description if given else None) or spec.description
     if description is None and name in database.resource_types:
         description = database.resource_types[name].description
-    return f'{{"description": {_quoted(description or "...")}, "value": "..."}}', why
+    return f'{{"description": {py_str(description or "...")}, "value": "..."}}', why
 
 
 def _products_after(
@@ -709,111 +475,3 @@ def _products_after(
                 str(change.columns["status"]),
             )
     return tuple(products[name] for name in sorted(products))
-
-
-def _guard_mass_removal(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> None:
-    """An empty or nearly empty registry is almost always a missing ``import products``."""
-    removed = [name for name in database.products if name not in declared.products]
-    total = len(database.products)
-    if options.allow_removing_all or not removed:
-        return
-    if len(removed) == total or (total >= 4 and 2 * len(removed) > total):
-        raise WorkflowPluginError(
-            f"This revision would remove {len(removed)} of the database's {total} products "
-            f"({', '.join(map(repr, sorted(removed)[:5]))}{', ...' if len(removed) > 5 else ''}): "
-            "SUBSCRIPTION_MODEL_REGISTRY has almost none of them. Usually the application's products package "
-            "was not imported before autogenerate: import it in main.py, or name it in "
-            f"{PREFIX}import_modules. If the removal is intended, set {PREFIX}allow_removing_all=True."
-        )
-
-
-def _unknown_names(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> list[str]:
-    """Option entries for names in neither the code nor the database: a typo, or left over from an
-    object that a revision removed (so not an error by itself)."""
-    unknown = []
-    resource_types = {name for block in declared.blocks.values() for name in block.resource_types}
-    # "Block.field": a field of a block, in the code or in the database
-    fields = {f"{block.name}.{name}" for block in declared.blocks.values() for name in block.resource_types}
-    fields |= {f"{block.name}.{name}" for block in database.blocks.values() for name in block.resource_types}
-    for option, names, known in (
-        ("products", options.products, {*declared.products, *database.products}),
-        ("product_blocks", options.product_blocks, {*declared.blocks, *database.blocks}),
-        ("resource_types", options.resource_types, {*resource_types, *database.resource_types, *fields}),
-        ("discard_values", options.discard_values, fields),
-    ):
-        for name in sorted(set(names) - known):
-            unknown.append(f"{PREFIX}{option}[{name!r}]{did_you_mean(name, known)}")
-    return unknown
-
-
-def _check_option_values(declared: DeclaredDomain, options: Options) -> None:
-    problems = []
-    with_status: list[tuple[str, Mapping[str, ProductValues | BlockValues]]] = [
-        ("products", options.products),
-        ("product_blocks", options.product_blocks),
-    ]
-    for option, objects in with_status:
-        for name, given in sorted(objects.items()):
-            if given.status is not None and given.status not in PRODUCT_STATUSES:
-                statuses = ", ".join(map(repr, PRODUCT_STATUSES))
-                problems.append(f"{PREFIX}{option}[{name!r}]['status'] is {given.status!r}; one of {statuses}")
-    for name, values in sorted(options.products.items()):
-        if values.tag is not None and len(values.tag) > TAG_LENGTH:
-            problems.append(f"{PREFIX}products[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
-        product = declared.products.get(name)
-        for fixed_input, value in sorted(values.fixed_inputs.items()):
-            spec = product.fixed_inputs.get(fixed_input) if product else None
-            if product is not None and spec is None:
-                problems.append(
-                    f"{PREFIX}products[{name!r}]['fixed_inputs'][{fixed_input!r}]: {product.product_type} has no such "
-                    f"field{did_you_mean(fixed_input, product.fixed_inputs)}"
-                )
-            elif spec is not None and spec.allowed is not None and value not in spec.allowed:
-                problems.append(
-                    f"{PREFIX}products[{name!r}]['fixed_inputs'][{fixed_input!r}] is {value!r}; its type allows "
-                    f"{', '.join(map(repr, spec.allowed))}"
-                )
-    for name, block_values in sorted(options.product_blocks.items()):
-        if block_values.tag is not None and len(block_values.tag) > TAG_LENGTH:
-            problems.append(f"{PREFIX}product_blocks[{name!r}]['tag'] is longer than {TAG_LENGTH} characters")
-    if problems:
-        raise WorkflowPluginError(
-            "Invalid domain model options in context.configure():\n  - " + "\n  - ".join(problems)
-        )
-
-
-def _missing_values_message(problems: _Problems) -> str:
-    """The exact option text to add to ``context.configure(...)``."""
-    lines = [
-        "Domain models: the code does not say these values of new objects. Add them to context.configure(...) "
-        "in migrations/env.py (merging with what is there), then run autogenerate again:"
-    ]
-    if problems.products:
-        lines.append(f"    {PREFIX}products={{")
-        for name, missing in sorted(problems.products.items()):
-            fixed = {key.split(".", 1)[1]: hint for key, hint in missing.items() if key.startswith("fixed_inputs.")}
-            parts = [f'"{key}": "..."' for key in ("description", "tag") if key in missing]
-            if fixed:
-                parts.append('"fixed_inputs": {' + ", ".join(f'{_quoted(key)}: "..."' for key in sorted(fixed)) + "}")
-            notes = [f"{key}: {hint}" for key, hint in sorted(fixed.items()) if hint != "..."]
-            lines.append(
-                f"        {_quoted(name)}: {{{', '.join(parts)}}},{'  # ' + '; '.join(notes) if notes else ''}"
-            )
-        lines.append("    },")
-    if problems.blocks:
-        lines.append(f"    {PREFIX}product_blocks={{")
-        for name, missing in sorted(problems.blocks.items()):
-            values = ", ".join(f'{_quoted(key)}: "..."' for key in missing)
-            lines.append(f"        {_quoted(name)}: {{{values}}},")
-        lines.append("    },")
-    if problems.resource_types:
-        lines.append(f"    {PREFIX}resource_types={{")
-        for name, (text, why) in sorted(problems.resource_types.items()):
-            lines.append(f"        {_quoted(name)}: {text},{'  # ' + why if why else ''}")
-        lines.append("    },")
-    return "\n".join(lines)
-
-
-def _quoted(text: str) -> str:
-    """A double-quoted Python string literal, as the option text in env.py is written."""
-    return json.dumps(text, ensure_ascii=False)

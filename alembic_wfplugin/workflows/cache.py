@@ -8,10 +8,10 @@ can never differ from doing the work again:
   (not plain: the module is imported on every run). Any edit of a module, whatever its size and
   timestamps, changes its key. Parsing a 200-line module takes milliseconds; hashing it, microseconds.
 - **Which content a module file holds**: its path -> (the file's stat fingerprint, SHA-1 of its bytes),
-  so that a file whose fingerprint is unchanged is not read and hashed again (``source.fingerprint``).
-  A fingerprint taken less than ``source.RECENT_NS`` after the file's last change is not kept: the
+  so that a file whose fingerprint is unchanged is not read and hashed again (``module_files.fingerprint``).
+  A fingerprint taken less than ``module_files.RECENT_NS`` after the file's last change is not kept: the
   next change could share its timestamps.
-- **Where each module's file is**: ``source.ModuleFiles``' resolutions, with what they rested on.
+- **Where each module's file is**: ``module_files.ModuleFiles``' resolutions, with what they rested on.
 - **The whole registry's reading** (``DeclaredMemo``): the registrations and their files' paths and
   fingerprints -> the digest of ``declared_workflows``' result, taken again with a stat per file.
 - **That the last comparison found nothing to do**: the SHA-1 of all the comparison's inputs (the
@@ -48,9 +48,10 @@ from pathlib import Path
 from typing import Any
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.workflows import source
+from alembic_wfplugin.workflows import module_files, source
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
-from alembic_wfplugin.workflows.source import Fingerprint, Plain, Resolutions, fingerprint, is_settled
+from alembic_wfplugin.workflows.module_files import Fingerprint, Resolutions, fingerprint, is_settled
+from alembic_wfplugin.workflows.source import Plain
 
 FORMAT = 3
 FOLDER_NAME = "alembic-wfplugin"
@@ -160,7 +161,7 @@ class ComparisonCache:
         self.last = self._load(path) if path is not None else Remembered()  # as read
         # what this run used, to be saved
         self.this_run = Remembered(in_sync=self.last.in_sync, in_sync_warnings=self.last.in_sync_warnings)
-        self.module_files = source.ModuleFiles(self.last.modules)  # where the registered modules are
+        self.module_files = module_files.ModuleFiles(self.last.modules)  # where the registered modules are
         self.parsed = 0  # modules parsed in this run (not in the cache)
         self._now_ns = time.time_ns()  # fingerprints of files changed just before are not kept
 
@@ -179,7 +180,7 @@ class ComparisonCache:
         if known is not None and known[0] == now:
             digest = known[1]
         else:
-            source_bytes = source.read_bytes(path)
+            source_bytes = module_files.read_bytes(path)
             if source_bytes is None:
                 return None
             digest = _sha1(source_bytes)
@@ -191,7 +192,7 @@ class ComparisonCache:
             answer = self.last.entries[key]
         else:
             if source_bytes is None:
-                source_bytes = source.read_bytes(path)
+                source_bytes = module_files.read_bytes(path)
                 if source_bytes is None:
                     return None
                 if _sha1(source_bytes) != digest:

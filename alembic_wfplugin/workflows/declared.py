@@ -8,10 +8,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
-from alembic_wfplugin.workflows.source import ModuleFiles, Plain
+from alembic_wfplugin.workflows.module_files import ModuleFiles
+from alembic_wfplugin.workflows.source import Plain
 
 
 def import_modules(modules: Iterable[str]) -> None:
@@ -67,8 +68,7 @@ def declared_workflows(
         )
     if problems:
         raise WorkflowPluginError(
-            "Cannot read the workflows the code declares:\n  - "
-            + "\n  - ".join(problems)
+            listed("Cannot read the workflows the code declares", problems)
             + "\nFix the module path or function name in the LazyWorkflowInstance(...) line, "
             "or remove the line if the workflow is gone."
         )

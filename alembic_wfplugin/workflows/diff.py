@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 
-from alembic_wfplugin.errors import WorkflowPluginError
+from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.options import PREFIX, Options, did_you_mean
 from alembic_wfplugin.workflows.links import decide_links, unresolved_message
 from alembic_wfplugin.workflows.model import (
@@ -135,7 +135,7 @@ def _renamed(
                 f"{where}: the database holds neither {old!r}{did_you_mean(old, rows)} nor {new!r}; nothing renamed"
             )
     if problems:
-        raise WorkflowPluginError("Invalid alembic-wfplugin options or names:\n  - " + "\n  - ".join(problems))
+        raise WorkflowPluginError(listed("Invalid alembic-wfplugin options or names", problems))
     return renamed, dataclasses.replace(database, workflows=rows), warnings
 
 
@@ -294,7 +294,7 @@ def _check_options(declared: Mapping[str, DeclaredWorkflow], database: DatabaseS
         if problem:
             problems.append(f"{PREFIX}descriptions[{name!r}] contains {problem}")
     if problems:
-        raise WorkflowPluginError("Invalid alembic-wfplugin options or names:\n  - " + "\n  - ".join(problems))
+        raise WorkflowPluginError(listed("Invalid alembic-wfplugin options or names", problems))
 
 
 def _readable(name: str) -> str:

@@ -31,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
+from alembic_wfplugin.errors import listed
 from alembic_wfplugin.options import PREFIX, Options
 from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Links, Product, ProductSelector
 
@@ -144,8 +145,7 @@ def _unresolved_line(workflow: DeclaredWorkflow, product_types: Iterable[str]) -
 def unresolved_message(lines: list[str]) -> str:
     example = ", ".join(f'"{line.split(" ", 1)[0]}": "ProductType"' for line in lines[:2])
     return (
-        "Cannot tell which product type these workflows belong to:\n  - "
-        + "\n  - ".join(lines)
+        listed("Cannot tell which product type these workflows belong to", lines)
         + "\nMap each one in migrations/env.py, e.g. context.configure(..., "
         + f"{PREFIX}product_types={{{example}}}); "
         + 'a value may also be "ProductType:TAG", a list of those, or [] for no product. '
