@@ -97,7 +97,11 @@ def run(release: str, install_error: str) -> Result:
     if install_error:
         return Result(release, "?", install_error)
     alembic = version(venv, "alembic")
-    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),  # this checkout
+    }
     command = [str(venv / "bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TESTS]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     log = VENVS / f"{release}.log"
