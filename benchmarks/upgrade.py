@@ -140,7 +140,7 @@ def loaded_database(cluster: pgserver.PostgresCluster, template: str, name: str,
 
 def generated_upgrade(url: str, registry: Any) -> str:
     """The plugin's upgrade() for the Profile change, generated against ``url``."""
-    from tests.test_subscriptions import changed_models
+    from tests.subscription_examples import changed_models
 
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.connect() as connection, changed_models(PROFILE, registry):

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
+from tests.scenario import entries, retired_names
 
 # what the first revision leaves: every tutorial workflow with its readable name, linked to its type's products
 TUTORIAL_ROWS = {
@@ -23,25 +24,6 @@ def autogenerate_one(app: FixtureApp, message: str) -> Path:
     new = app.revision_files() - before
     assert len(new) == 1, f"expected one new revision, got {sorted(new)}"
     return new.pop()
-
-
-def entries(source: str, name: str, function: str = "upgrade") -> list[dict[str, object]]:
-    """The entries of the revision's ``name = [...]`` list (``added``, ``retired``, ``updated``,
-    ``linked``, ``unlinked``) in ``function``; ``[]`` if it has none."""
-    tree = ast.parse(source)
-    (definition,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function]
-    values = [
-        ast.literal_eval(node.value)
-        for node in definition.body
-        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == name
-    ]
-    assert len(values) <= 1
-    return values[0] if values else []
-
-
-def retired_names(source: str) -> list[str]:
-    """The names the revision's upgrade() retires."""
-    return [str(entry["name"]) for entry in entries(source, "retired")]
 
 
 def imported_modules(source: str) -> set[str]:

@@ -5,12 +5,11 @@ and the exact state after downgrade."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.fixture_app import FixtureApp
-from tests.test_autogenerate import entries, retired_names
+from tests.scenario import downgrade_restores, entries, new_revision, retired_names, rows, upgrade_then_in_sync
 
 # The rules these cases hold are the pure core's, the same on every orchestrator-core release (their SQL
 # runs in-process on every release in test_render and the round-trip properties): through main.py on the
@@ -20,33 +19,9 @@ pytestmark = pytest.mark.release_independent
 USERS = ["User external", "User internal"]
 
 
-def new_revision(app: FixtureApp, message: str) -> str:
-    before = app.revision_files()
-    app.autogenerate(message)
-    new = app.revision_files() - before
-    assert len(new) == 1, f"expected one new revision, got {sorted(new)}"
-    return Path(new.pop()).read_text()
-
-
-def upgrade_then_in_sync(app: FixtureApp) -> None:
-    app.upgrade()
-    files = app.revision_files()
-    app.autogenerate("nothing left")
-    assert app.revision_files() == files, "a second autogenerate must write nothing"
-
-
-def downgrade_restores(app: FixtureApp, snapshot: dict[str, object]) -> None:
-    app.run("db", "downgrade", "data@-1")
-    assert app.snapshot() == snapshot
-
-
 def live(snapshot: dict[str, object]) -> list[tuple[object, ...]]:
     """The live rows of a snapshot, without deleted_at."""
     return [row[:4] + row[5:] for row in snapshot["workflows"] if row[4] is None]  # type: ignore[attr-defined]
-
-
-def rows(app: FixtureApp) -> dict[str, tuple[object, ...]]:
-    return {row[0]: row[1:] for row in app.snapshot()["workflows"]}  # type: ignore[attr-defined]
 
 
 def test_validate_workflow_moves_from_system_to_validate(registered_app: FixtureApp) -> None:

@@ -32,7 +32,7 @@ from hypothesis.control import currently_in_test_context
 from tests.domain_harness import assert_counts_needed_suffice, autogenerate, diffs
 from tests.fixture_app import TUTORIAL, WORKFLOW_ROWS, domain_state
 from tests.revision_code import rendered, run_rendered
-from tests.test_round_trip import property_settings
+from tests.scenario import property_settings
 
 EXAMPLES = int(os.environ.get("WFPLUGIN_DOMAIN_EXAMPLES", "100"))
 

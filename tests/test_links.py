@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixture_app import FixtureApp
-from tests.test_changes import new_revision, rows, upgrade_then_in_sync
+from tests.scenario import new_revision, rows, upgrade_then_in_sync
 
 # The rules these cases hold are the pure core's, the same on every orchestrator-core release (their SQL
 # runs in-process on every release in test_render and the round-trip properties): through main.py on the

@@ -28,7 +28,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import produce_migrations
 from alembic.runtime.migration import MigrationContext
-from hypothesis import HealthCheck, given, note, settings
+from hypothesis import given, note
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
@@ -36,6 +36,7 @@ from alembic_wfplugin import compat
 from alembic_wfplugin.compare import no_schema_objects
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import rendered, run_rendered
+from tests.scenario import property_settings
 
 NAMES = ("create_alpha", "modify_alpha", "terminate_alpha", "validate_beta", "reconcile_beta", "task_gamma")
 INFERRED = {"alpha": "Alpha", "beta": "Beta"}  # what each name's subject says (the module path says nothing)
@@ -343,16 +344,6 @@ def check_round_trip(
     finally:
         for transaction in transactions:
             transaction.rollback()
-
-
-def property_settings(examples: int) -> Any:
-    """Hypothesis settings of the round-trip properties (workflows and domain models)."""
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=os.environ.get("WFPLUGIN_ROUND_TRIP_RANDOM") is None,  # same examples on every CI run
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
 
 
 SETTINGS = property_settings(EXAMPLES)

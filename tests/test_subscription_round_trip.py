@@ -32,8 +32,8 @@ from hypothesis.control import currently_in_test_context
 from alembic_wfplugin import pgserver
 from tests import oracle
 from tests.domain_harness import assert_counts_needed_suffice, autogenerate, diffs, downgrade, upgrade
-from tests.test_round_trip import property_settings
-from tests.test_subscriptions import (
+from tests.scenario import property_settings
+from tests.subscription_examples import (
     NEW_BLOCK_OPTIONS,
     NEW_FIELD_OPTIONS,
     RENAME_OPTIONS,

@@ -13,7 +13,7 @@ import pytest
 
 from alembic_wfplugin import pgserver
 from tests.fixture_app import FixtureApp, copy_fixture
-from tests.test_changes import new_revision, rows
+from tests.scenario import new_revision, rows
 
 USERS = ["User external", "User internal"]
 
