@@ -9,7 +9,9 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-Value = str | bool | None
+# A value as a revision writes it, in every kind's entries: a string, a flag, or the rows of a list field
+# (one per element). The one Value type of the package.
+Value = str | bool | None | list[str]
 
 INDENT = "    "
 
@@ -48,7 +50,7 @@ def comment(text: str, width: int = 100 - 2 * len(INDENT)) -> str:
     return "\n".join("# " + line for line in lines) if len(shown) > width - 2 and lines else "# " + shown
 
 
-def py_value(value: Value | list[str]) -> str:
+def py_value(value: Value) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, list):
@@ -57,7 +59,7 @@ def py_value(value: Value | list[str]) -> str:
     return py_str(value)
 
 
-Params = dict[str, Value | list[str]]
+Params = dict[str, Value]
 
 
 def call_source(function: str, *arguments: str) -> str:
@@ -222,7 +224,7 @@ def entry_literal(items: Params) -> str:
     return "{\n" + "\n".join(lines) + "\n}"
 
 
-def inline_value(value: Value | list[str]) -> str:
+def inline_value(value: Value) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(py_str(item) for item in value) + "]"
     return py_value(value)

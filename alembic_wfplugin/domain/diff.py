@@ -28,12 +28,11 @@ from alembic_wfplugin.domain.model import (
     DomainChange,
     Field,
     Stored,
-    Value,
 )
 from alembic_wfplugin.domain.problems import Problems
 from alembic_wfplugin.domain.renames import renamed, stated_renames
 from alembic_wfplugin.options import PREFIX, Options
-from alembic_wfplugin.pysource import py_str
+from alembic_wfplugin.pysource import Value, py_str
 from alembic_wfplugin.workflows.model import Product
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-# A value as a revision writes it: a string, a flag, or the rows of a list field (one per element).
-Value = str | bool | None | list[str]
+from alembic_wfplugin.pysource import Value
+
 Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores it: one row per list element
 
 # The keys of wfplugin_renames that the domain-model comparison reads.

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from alembic_wfplugin.pysource import Value
+
 # orchestrator-core's rule (its migrate-tasks wizard): these targets make a workflow a task.
 TASK_TARGETS = frozenset({"SYSTEM", "VALIDATE"})
 
@@ -150,9 +152,6 @@ class WorkflowSpec:
     @property
     def sort_key(self) -> tuple[str, str]:
         return (self.links.product_type, self.name)
-
-
-Value = str | bool | None
 
 
 @dataclass(frozen=True)

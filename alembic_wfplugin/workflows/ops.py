@@ -11,6 +11,7 @@ from typing import ClassVar, cast
 
 from alembic.operations.ops import MigrateOperation, OpContainer
 
+from alembic_wfplugin.pysource import Value
 from alembic_wfplugin.workflows.model import ColumnChange, WorkflowSpec
 
 
@@ -134,7 +135,7 @@ class UpdateWorkflowOp(WorkflowOp):
         changes = [ColumnChange(c.column, c.new, c.old) for c in self.changes]
         return UpdateWorkflowOp(self.name, changes, reason=f"undoes: {self.reason}")
 
-    def new_value(self, column: str) -> str | bool | None:
+    def new_value(self, column: str) -> Value:
         return next((change.new for change in self.changes if change.column == column), None)
 
     def details(self) -> tuple[str, str]:
