@@ -106,7 +106,7 @@ def run(release: str, install_error: str) -> Result:
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     log = VENVS / f"{release}.log"
     log.write_text(done.stdout + done.stderr)
-    summary = last_line(done.stdout)
+    summary = last_line(done.stdout).split(" in ")[0]  # "5 passed", without the time
     outcome = summary if done.returncode == 0 else f"FAILED: {summary} (see {log})"
     print(f"=== orchestrator-core {release}: {outcome}", flush=True)
     return Result(release, alembic, outcome)
