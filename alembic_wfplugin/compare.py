@@ -29,9 +29,10 @@ from alembic_wfplugin.domain.usage import usage_needed
 from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.kinds import compared_names
 from alembic_wfplugin.options import Options
+from alembic_wfplugin.runtime import garbage_collector_paused, import_modules
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder, value_digest
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
-from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
+from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
 from alembic_wfplugin.workflows.model import (
@@ -52,7 +53,6 @@ from alembic_wfplugin.workflows.ops import (
     WorkflowOp,
     WorkflowOps,
 )
-from alembic_wfplugin.workflows.source import garbage_collector_paused
 
 log = logging.getLogger("alembic.wfplugin")
 

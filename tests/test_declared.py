@@ -10,7 +10,8 @@ import pytest
 
 from alembic_wfplugin import compat
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.workflows.declared import declared_workflows, import_modules
+from alembic_wfplugin.runtime import import_modules
+from alembic_wfplugin.workflows.declared import declared_workflows
 
 
 @pytest.fixture

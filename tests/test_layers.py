@@ -35,6 +35,7 @@ SHELL = (
     "alembic_wfplugin.kinds",
     "alembic_wfplugin.pgserver",
     "alembic_wfplugin.plugin",
+    "alembic_wfplugin.runtime",
     "alembic_wfplugin.workflows.cache",
     "alembic_wfplugin.workflows.declared",
     "alembic_wfplugin.workflows.defined",

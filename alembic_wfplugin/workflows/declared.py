@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from alembic_wfplugin import compat
@@ -13,18 +12,6 @@ from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.module_files import ModuleFiles
 from alembic_wfplugin.workflows.source import Plain
-
-
-def import_modules(modules: Iterable[str]) -> None:
-    """Import the modules that fill the registry (``wfplugin_import_modules``)."""
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            raise WorkflowPluginError(
-                f"wfplugin_import_modules: cannot import {module!r} ({exc}). Run from the application's "
-                f"folder with PYTHONPATH=. (as orchestrator-core's tutorial does), or fix the module name."
-            ) from exc
 
 
 def declared_workflows(

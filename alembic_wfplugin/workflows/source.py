@@ -12,11 +12,9 @@ safe to cache by the file's content (``cache.py``). Finding the file is ``module
 from __future__ import annotations
 
 import ast
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from alembic_wfplugin.compat import ORCHESTRATOR_PACKAGES
+from alembic_wfplugin.runtime import garbage_collector_paused
 from alembic_wfplugin.workflows.module_files import ModuleFiles, read_bytes
 
 # orchestrator-core's workflow decorators and the target each implies (None: the ``target`` argument)
@@ -64,19 +62,6 @@ def plain_decorator(source: bytes, function: str, filename: str = "<workflow mod
     if not isinstance(decorator.func, ast.Name) or decorator.func.id not in decorators:
         return None
     return _arguments(decorator, decorators[decorator.func.id], target_class)
-
-
-@contextmanager
-def garbage_collector_paused() -> Iterator[None]:
-    """A syntax tree is thousands of objects without reference cycles; letting them trigger collections
-    of the whole heap (orchestrator-core and the application are loaded) triples the parsing time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _orchestrator_imports(tree: ast.Module) -> tuple[dict[str, str], str | None]:
