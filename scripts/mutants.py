@@ -48,8 +48,8 @@ MUTATIONS = [
         "add before retire",
         "alembic_wfplugin/compare.py",
         "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n"
-        "        *(AddWorkflowOp(spec) for spec in changes.made_live),\n",
-        "        *(AddWorkflowOp(spec) for spec in changes.made_live),\n"
+        "        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),\n",
+        "        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),\n"
         "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n",
         ["tests/test_plugin.py"],
     ),
@@ -139,14 +139,14 @@ MUTATIONS = [
     ),
     (
         "cache: module files remembered whatever changed in their folders",
-        "alembic_wfplugin/workflows/source.py",
+        "alembic_wfplugin/workflows/module_files.py",
         "        if all(self._observation(key) == value for key, value in remembered.observed.items()):",
         "        if True:",
         ["tests/test_cache.py"],
     ),
     (
         "cache: fingerprints of files changed just before are kept",
-        "alembic_wfplugin/workflows/source.py",
+        "alembic_wfplugin/workflows/module_files.py",
         "    return now_ns - max(stat.st_mtime_ns, stat.st_ctime_ns) >= RECENT_NS",
         "    return True",
         ["tests/test_cache.py"],
@@ -160,7 +160,7 @@ MUTATIONS = [
     ),
     (
         "cache: an __init__.py with code is taken as one that does nothing",
-        "alembic_wfplugin/workflows/source.py",
+        "alembic_wfplugin/workflows/module_files.py",
         "            if init is None or not (init.st_size == 0 or _does_nothing(init_path)):",
         "            if init is None:",
         ["tests/test_cache.py"],
@@ -223,9 +223,9 @@ MUTATIONS = [
     ),
     (
         "messages: in sync does not name domain models",
-        "alembic_wfplugin/compare.py",
-        '*(["domain models"] if opts.get("wfplugin_domain_models") else [])',
-        "*([])",
+        "alembic_wfplugin/kinds.py",
+        'lambda opts: bool(opts.get("wfplugin_domain_models"))',
+        "lambda opts: False",
         ["tests/test_domain_models.py::test_every_entry_point_shows_the_same_warnings_and_names_what_it_compared"],
     ),
     (
@@ -241,6 +241,34 @@ MUTATIONS = [
         'key = comparison_key(digest, f"{snapshot}\\n{shape}", options, default_workflows)',
         "key = comparison_key(digest, snapshot, options, default_workflows)",
         ["tests/test_domain_changes.py"],
+    ),
+    (
+        "options: an option read by both comparisons owned by one",
+        "alembic_wfplugin/options.py",
+        "    import_modules: tuple[str, ...] = option(_strings, EVERY_KIND, ())\n",
+        "    import_modules: tuple[str, ...] = option(_strings, WORKFLOWS, ())\n",
+        ["tests/test_options.py"],
+    ),
+    (
+        "options: domain-model options read without domain models",
+        "alembic_wfplugin/options.py",
+        'if f.metadata["owner"] == DOMAIN_MODELS and getattr(self, f.name) != getattr(defaults, f.name)',
+        'if f.metadata["owner"] == EVERY_KIND and getattr(self, f.name) != getattr(defaults, f.name)',
+        ["tests/test_options.py"],
+    ),
+    (
+        "report: the drift report shows the workflow changes only",
+        "alembic_wfplugin/kinds.py",
+        "    ours = tuple(kind.container for kind in KINDS)\n",
+        "    ours = tuple(kind.container for kind in KINDS[:1])\n",
+        ["tests/test_domain_models.py::test_drift_report_and_alembic_check_cover_domain_models"],
+    ),
+    (
+        "report: a change word without a colour",
+        "alembic_wfplugin/cli.py",
+        '"remove": "31", ',
+        "",
+        ["tests/test_cli.py::test_one_table_holds_every_kind_of_change_in_the_order_the_revision_runs_them"],
     ),
 ]
 
