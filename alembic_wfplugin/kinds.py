@@ -1,10 +1,11 @@
 """The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
-the renderers alembic dispatches to, the drift report and ``alembic check``, and what "nothing to do" and
-"in sync" name. A kind is a package (its model, diff, operations and renderer) and one entry in
-``KINDS``; each operation describes itself (its log line ``describe()``, its drift-report ``row()``, its
-``alembic check`` tuple ``to_diff_tuple()`` and its ``reverse()``).
+the renderers alembic dispatches to, the drift report, and what "nothing to do" and "in sync" name. A
+kind is a package (its model, diff, operations and renderer) and one entry in ``KINDS``; each operation
+describes itself (its log line ``describe()``, its drift-report ``row()``, its ``alembic check`` tuple
+``to_diff_tuple()`` and its ``reverse()``).
 
-Imported by the comparator and the command line, not while alembic loads plugins (it imports alembic).
+Imports alembic's operations: ``plugin.register_renderers`` imports it inside ``setup()``, not at the
+plugin module's import.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from alembic_wfplugin.workflows.render import render_workflow_ops
 
 
 class ReportedOp(Protocol):
-    def describe(self) -> str: ...
-
     def row(self) -> tuple[str, str, str, str, str]: ...
 
 
