@@ -173,7 +173,7 @@ def _resolve(location: str) -> str:
 
 def drift(cfg: Config) -> tuple[MigrationScript, str]:
     """Run autogenerate through the application's env.py, as ``alembic check`` does; write nothing. Returns
-    the script and what was compared ("workflow registration and domain models")."""
+    the script and what was compared ("domain models and workflow registration")."""
     script_directory = ScriptDirectory.from_config(cfg)
     revision_context = RevisionContext(
         cfg,

@@ -1,64 +1,38 @@
-"""The imperative shell: the alembic comparator that wires readers -> diff -> operations."""
+"""The imperative shell: the alembic comparator, which runs the comparison of every kind (``kinds.KINDS``)
+and adds their operations to the revision."""
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
 import sys
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations.ops import MigrationScript, UpgradeOps
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
-from alembic_wfplugin import compat
-from alembic_wfplugin.domain.declared import declared_domain
-from alembic_wfplugin.domain.defined import parse_shape, read_shape, read_usage, with_usage
-from alembic_wfplugin.domain.diff import DomainDiff, diff_domain
-from alembic_wfplugin.domain.ops import DomainOp, DomainOps
-from alembic_wfplugin.domain.usage import usage_needed
+from alembic_wfplugin.comparison import Compared, Comparison, Handoff
 from alembic_wfplugin.errors import WorkflowPluginError, listed
-from alembic_wfplugin.kinds import compared_names
+from alembic_wfplugin.kinds import KINDS, compared_names
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.runtime import garbage_collector_paused, import_modules
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder, value_digest
-from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
-from alembic_wfplugin.workflows.declared import declared_workflows
-from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
-from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import (
-    DatabaseState,
-    DeclaredWorkflow,
-    DefinedWorkflow,
-    Product,
-    WorkflowChanges,
-    WorkflowSpec,
-)
-from alembic_wfplugin.workflows.ops import (
-    AddWorkflowOp,
-    LinkProductsOp,
-    RenameWorkflowOp,
-    RetireWorkflowOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
-    WorkflowOps,
-)
+from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
 
 log = logging.getLogger("alembic.wfplugin")
 
 # Migration contexts in which the comparator ran, i.e. autogenerate runs (see skip_empty_revision),
 # and the operation lists it filled: registered both as a plugin and through register(), it runs once.
-_compared: weakref.WeakSet[MigrationContext] = weakref.WeakSet()
+_ran_in: weakref.WeakSet[MigrationContext] = weakref.WeakSet()
 _filled: weakref.WeakSet[UpgradeOps] = weakref.WeakSet()
 
 
@@ -114,40 +88,90 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
             "alembic-wfplugin compares against the live database, but this autogenerate run has no "
             "connection (offline mode). Run it online: python main.py db revision --autogenerate."
         )
+    if connection.dialect.name != "postgresql":
+        raise WorkflowPluginError(
+            f"alembic-wfplugin needs orchestrator-core's PostgreSQL database; this connection is "
+            f"{connection.dialect.name!r}. Point sqlalchemy.url / DATABASE_URI at the orchestrator database."
+        )
     options = Options.from_context_opts(autogen_context.opts, alembic_keywords())
     import_modules(options.import_modules)
-    # PostgreSQL builds the snapshot on a core of its own while this process reads the cache and the
-    # workflow modules; the connection is used by that one thread alone until its result is in. The
-    # reading makes tens of thousands of objects without cycles: collections of the whole heap
-    # (orchestrator-core and the application are loaded) would cost more than the reading itself.
+    kinds = [kind for kind in KINDS if kind.switched_on(autogen_context.opts)]
+    comparisons = [kind.comparison(connection, options) for kind in kinds]
+    # PostgreSQL builds the snapshots on a core of its own while this process reads the cache and the
+    # code; the connection is used by that one thread alone until its result is in. The reading makes
+    # tens of thousands of objects without cycles: collections of the whole heap (orchestrator-core and
+    # the application are loaded) would cost more than the reading itself.
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfplugin-snapshot") as pool,
         garbage_collector_paused(),
     ):
         sending = threading.Event()
-        reading = pool.submit(_snapshot, connection, sending)
+        reading = pool.submit(_read_databases, connection, comparisons, sending)
         # until the statement is sent, the thread needs the interpreter, which reading the cache file
         # (one long call into the JSON parser) would hold for milliseconds
         sending.wait(timeout=1)
         cache = ComparisonCache(cache_path(options.cache_dir) if options.read_workflows == "source" else None)
         with _saved(cache):
-            changes, domain = _changes(connection, options, cache, reading)
-    _compared.add(autogen_context.migration_context)
+            results = _compared(comparisons, options, cache, reading)
+    _ran_in.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
-    additions = [DomainOp(change) for change in domain.additions] if domain else []
-    removals = [DomainOp(change) for change in domain.removals] if domain else []
-    ops = workflow_ops(changes)
-    logged: list[WorkflowOp | DomainOp] = [*additions, *ops, *removals]
+    # each kind's operations around the later kinds': its "before" ahead of theirs, its "after" behind them
+    compared = list(zip(kinds, results, strict=True))
+    containers = [
+        *(kind.container(result.before) for kind, result in compared),
+        *(kind.container(result.after) for kind, result in reversed(compared)),
+    ]
+    logged: list[Any] = [op for container in containers for op in container.ops]
     for op in logged:
         log.info("Detected %s", op.describe())
     found = f"{len(logged)} change{'s' if len(logged) != 1 else ''}" if logged else "in sync"
     log.info("Compared %s with the database: %s.", compared_names(autogen_context.opts), found)
-    # Domain additions first (workflows link to new products), removals last (a product's workflow links
-    # go first; a downgrade, which runs these in reverse, brings products back before linking them).
-    for container in (DomainOps(additions), WorkflowOps(ops), DomainOps(removals)):
-        if container.ops:
-            upgrade_ops.ops.append(container)
+    upgrade_ops.ops += [container for container in containers if container.ops]
     return _continue()
+
+
+def _read_databases(connection: Connection, comparisons: list[Comparison], sending: threading.Event) -> list[str]:
+    try:
+        return [comparison.read_database(connection, sending.set) for comparison in comparisons]
+    except sa.exc.ProgrammingError as exc:
+        raise WorkflowPluginError(
+            "The database has no orchestrator-core schema (tables workflows, products, products_workflows): "
+            f"{str(exc.orig).splitlines()[0]}. Run `python main.py db upgrade heads` first."
+        ) from exc
+    finally:
+        sending.set()  # whatever stopped it, the comparator waits no longer
+
+
+def _compared(
+    comparisons: list[Comparison], options: Options, cache: ComparisonCache, reading: Future[list[str]]
+) -> list[Compared]:
+    """Every kind's result, in the order of ``comparisons``; every warning logged (or, with
+    ``wfplugin_warnings_are_errors``, raised). The cache's shortcut: when the code, the database and the
+    options are those of a comparison that found nothing, nothing is compared (its warnings are shown)."""
+    codes = [comparison.read_code(cache) for comparison in comparisons]
+    databases = reading.result()
+    key = comparison_key([code.digest for code in codes], databases, options)
+    warnings = [warning for code in codes for warning in code.warnings]
+    if key == cache.this_run.in_sync:
+        results = [Compared(Handoff()) for _ in comparisons]
+        warnings += cache.this_run.in_sync_warnings
+    else:
+        results, handed = [], Handoff()
+        for comparison, database in zip(comparisons, databases, strict=True):
+            result = comparison.compare(database, handed)
+            results.append(result)
+            handed = result.handoff
+        found = [warning for result in results for warning in result.warnings]
+        cache.this_run.in_sync = None if any(result.before or result.after for result in results) else key
+        cache.this_run.in_sync_warnings = tuple(found)
+        warnings += found
+    for warning in warnings:
+        warn(warning)
+    if warnings and options.warnings_are_errors:
+        raise WorkflowPluginError(
+            listed("Warnings, and wfplugin_warnings_are_errors=True", warnings) + "\nNo revision file was written."
+        )
+    return results
 
 
 def alembic_keywords() -> frozenset[str]:
@@ -155,37 +179,6 @@ def alembic_keywords() -> frozenset[str]:
     from alembic.runtime.environment import EnvironmentContext
 
     return frozenset(inspect.signature(EnvironmentContext.configure).parameters)
-
-
-def _snapshot(connection: Connection, sending: threading.Event) -> str:
-    try:
-        return database_snapshot(connection, before_sending=sending.set)
-    finally:
-        sending.set()  # whatever stopped it, the comparator waits no longer
-
-
-def _changes(
-    connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str]
-) -> tuple[WorkflowChanges, DomainDiff | None]:
-    """The workflow changes (and with ``wfplugin_domain_models``, the domain model changes); every warning
-    logged (or, with ``wfplugin_warnings_are_errors``, raised)."""
-    registry = compat.workflow_registry()
-    translated, translations_dir = compat.workflow_translations()
-    warnings = untranslated(registry, translated, translations_dir)  # read every run: a file of its own
-    changes, domain, database, declared = _compared_changes(connection, options, cache, reading, registry)
-    found = list(changes.warnings)  # the cache's "nothing again": the warnings of the comparison it stands for
-    if database is not None and declared is not None:
-        found += lacking_targets(declared, changes.end_links, database.products)
-        found += scheduled_but_undeclared(declared, database, changes)
-        cache.this_run.in_sync_warnings = tuple(found)
-    warnings += found
-    for warning in warnings:
-        warn(warning)
-    if warnings and options.warnings_are_errors:
-        raise WorkflowPluginError(
-            listed("Warnings, and wfplugin_warnings_are_errors=True", warnings) + "\nNo revision file was written."
-        )
-    return changes, domain
 
 
 def warn(message: str) -> None:
@@ -199,64 +192,6 @@ def warn(message: str) -> None:
             return
         logger = logger.parent if logger.propagate else None
     print(f"WARNING [{log.name}] {message}", file=sys.stderr)
-
-
-def _compared_changes(
-    connection: Connection, options: Options, cache: ComparisonCache, reading: Future[str], registry: Mapping[str, Any]
-) -> tuple[WorkflowChanges, DomainDiff | None, DatabaseState | None, Mapping[str, DeclaredWorkflow] | None]:
-    """The changes; and the database state and declared workflows they were computed from (``None``, ``None``
-    when the cache's shortcut saw the inputs of a comparison that found nothing)."""
-    from_source = options.read_workflows == "source"
-    default_workflows = compat.default_product_workflows()
-    declared = None
-    digest = cache.unchanged_declared(registry)  # a stat per module when nothing changed
-    if digest is None:
-        declared = declared_workflows(registry, from_source=from_source, cache=cache)
-        digest = cache.remember_declared(registry, declared)
-    snapshot = reading.result()
-    domain_code, shape, skipped = None, "", compat.skipped_products() if options.domain_models else ()
-    if options.domain_models:
-        # the registry's shape only: catalogue-sized, whatever the number of subscriptions
-        domain_code, shape = declared_domain(), read_shape(connection)
-        digest = f"{digest}:{value_digest((domain_code, skipped))}"
-    key = comparison_key(digest, f"{snapshot}\n{shape}", options, default_workflows)
-    if key == cache.this_run.in_sync:  # the same inputs as a comparison that found nothing: nothing again
-        return WorkflowChanges(warnings=cache.this_run.in_sync_warnings), None, None, None
-    if declared is None:
-        declared = declared_workflows(registry, from_source=from_source, cache=cache)
-    database = parse_snapshot(snapshot)
-    domain: DomainDiff | None = None
-    unknown: tuple[str, ...] = ()
-    if domain_code is not None:
-        defined = parse_shape(shape)
-        request = usage_needed(domain_code, defined, options)  # only what a change touches is counted
-        if request:
-            defined = with_usage(defined, read_usage(connection, request))
-        domain = diff_domain(domain_code, defined, options, skipped)
-        unknown = tuple(
-            f"Option {name} names nothing in the code or the database; remove it from env.py" for name in domain.unknown
-        )
-        # new products get their workflow links in the same revision; removed ones lose them
-        database = dataclasses.replace(
-            database,
-            products=domain.products,
-            workflows=_renamed_links(database.workflows, domain.renamed_products),
-        )
-    changes = diff_workflows(declared, database, options, default_workflows)
-    found_nothing = changes.is_empty() and (domain is None or not (domain.additions or domain.removals))
-    cache.this_run.in_sync = key if found_nothing else None
-    return dataclasses.replace(changes, warnings=unknown + changes.warnings), domain, database, declared
-
-
-def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[str, str]) -> dict[str, DefinedWorkflow]:
-    """Workflow rows as they are once products are renamed (a link follows the product's id)."""
-
-    def product(linked: Product) -> Product:
-        return dataclasses.replace(linked, name=renamed.get(linked.name, linked.name))
-
-    return {
-        name: dataclasses.replace(row, products=tuple(map(product, row.products))) for name, row in workflows.items()
-    }
 
 
 @contextmanager
@@ -274,29 +209,6 @@ def cache_path(cache_dir: str | bool) -> Path | None:
     if cache_dir is False:
         return None
     return cache_file(default_folder() if cache_dir is True else Path(cache_dir))
-
-
-def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:
-    """The order they run in: rename, retire, add, update, link, unlink."""
-    renamed = {rename.new: rename for rename in changes.renamed}
-
-    def restores(spec: WorkflowSpec) -> WorkflowSpec | None:
-        """A renamed workflow's row as it was: what the downgrade writes back before renaming it back."""
-        rename = renamed.get(spec.name)
-        return (
-            None
-            if rename is None
-            else dataclasses.replace(rename.previous, overwrite_description=spec.overwrite_description)
-        )
-
-    return [
-        *(RenameWorkflowOp(r.old, r.new, was_deleted=r.was_deleted, reason=r.reason) for r in changes.renamed),
-        *(RetireWorkflowOp(spec) for spec in changes.retired),
-        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),
-        *(UpdateWorkflowOp(update.name, update.changes, reason=update.reason) for update in changes.updated),
-        *(LinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.linked),
-        *(UnlinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.unlinked),
-    ]
 
 
 def no_schema_objects(*_: Any) -> bool:
@@ -322,7 +234,7 @@ def skip_empty_revision(context: MigrationContext, revision: Any, directives: li
     callers_hook = getattr(opts.get("revision_context"), "process_revision_directives", None)
     if (
         directives
-        and context in _compared
+        and context in _ran_in
         and command == "revision"
         and callers_hook is None
         and all(ops.is_empty() for ops in directives[0].upgrade_ops_list)

@@ -1,8 +1,12 @@
 """The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
-the renderers alembic dispatches to, the drift report, and what "nothing to do" and "in sync" name. A
-kind is a package (its model, diff, operations and renderer) and one entry in ``KINDS``; each operation
-describes itself (its log line ``describe()``, its drift-report ``row()``, its ``alembic check`` tuple
-``to_diff_tuple()`` and its ``reverse()``).
+the comparator (``compare.py``), the renderers alembic dispatches to, the drift report, and what
+"nothing to do" and "in sync" name. A kind is a package (its model, reading, diff, operations, renderer
+and its ``comparison.Comparison``) and one entry in ``KINDS``; each operation describes itself (its log
+line ``describe()``, its drift-report ``row()``, its ``alembic check`` tuple ``to_diff_tuple()`` and its
+``reverse()``).
+
+``KINDS`` is in the order of comparison: each kind gets what the kinds before it hand on
+(``comparison.Handoff``), and its operations run around theirs.
 
 Imports alembic's operations: ``plugin.register_renderers`` imports it inside ``setup()``, not at the
 plugin module's import.
@@ -15,9 +19,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from alembic.operations.ops import OpContainer
+from sqlalchemy.engine import Connection
 
+from alembic_wfplugin.comparison import Comparison
+from alembic_wfplugin.domain.comparison import DomainComparison
 from alembic_wfplugin.domain.ops import DomainOps
 from alembic_wfplugin.domain.render import render_domain_ops
+from alembic_wfplugin.options import Options
+from alembic_wfplugin.workflows.comparison import WorkflowComparison
 from alembic_wfplugin.workflows.ops import WorkflowOps
 from alembic_wfplugin.workflows.render import render_workflow_ops
 
@@ -32,11 +41,18 @@ class Kind:
     switched_on: Callable[[Mapping[str, Any]], bool]  # by the options of env.py's context.configure()
     container: type[OpContainer]  # what it adds to a revision's operations
     render: Callable[[Any, Any], list[str]]  # alembic's renderer of that container
+    comparison: Callable[[Connection, Options], Comparison]  # one run's reading and diff
 
 
 KINDS = (
-    Kind("workflow registration", lambda opts: True, WorkflowOps, render_workflow_ops),
-    Kind("domain models", lambda opts: bool(opts.get("wfplugin_domain_models")), DomainOps, render_domain_ops),
+    Kind(
+        "domain models",
+        lambda opts: bool(opts.get("wfplugin_domain_models")),
+        DomainOps,
+        render_domain_ops,
+        DomainComparison,
+    ),
+    Kind("workflow registration", lambda opts: True, WorkflowOps, render_workflow_ops, WorkflowComparison),
 )
 
 

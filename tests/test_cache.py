@@ -24,6 +24,7 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.workflows import cache as cache_module
+from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows import module_files
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declared_digest
 from alembic_wfplugin.workflows.declared import declared_workflows
@@ -236,7 +237,7 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
         run_rendered(rendered(UpgradeOps([WorkflowOps(core_ops)])), connection)
         assert run_comparator(connection, tmp_path / "cache") == []  # in sync now: remembered as such
     calls: list[object] = []
-    real_diff = compare.diff_workflows
+    real_diff = workflow_comparison.diff_workflows
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
@@ -249,7 +250,7 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
     assert run_comparator(connection, tmp_path / "cache") == []
     compared = warnings()
     assert any("task_validate_products reports on" in warning for warning in compared)  # no VALIDATE workflow
-    monkeypatch.setattr(compare, "diff_workflows", counted)
+    monkeypatch.setattr(workflow_comparison, "diff_workflows", counted)
     caplog.clear()
     assert run_comparator(connection, tmp_path / "cache") == []
     assert calls == []  # same code, same database, same options: the diff is not run again

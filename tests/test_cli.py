@@ -182,8 +182,8 @@ def test_report_in_sync() -> None:
     report([], out)
     assert out.getvalue() == "Workflow registration is in sync with the database.\n"
     out = io.StringIO()
-    report([], out, compared="workflow registration and domain models")
-    assert out.getvalue() == "Workflow registration and domain models are in sync with the database.\n"
+    report([], out, compared="domain models and workflow registration")
+    assert out.getvalue() == "Domain models and workflow registration are in sync with the database.\n"
 
 
 def test_one_table_holds_every_kind_of_change_in_the_order_the_revision_runs_them() -> None:

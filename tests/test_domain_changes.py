@@ -16,6 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
 from alembic_wfplugin import compare
+from alembic_wfplugin.domain import comparison as domain_comparison
 from tests.domain_harness import TUTORIAL_OPTIONS, autogenerate, diffs, downgrade, subscribe, upgrade
 from tests.fixture_app import TUTORIAL, WORKFLOW_ROWS, domain_state
 
@@ -287,13 +288,13 @@ def test_with_domain_models_an_unchanged_application_takes_the_caches_shortcut(
     """The "found nothing" key covers the declared domain, the registry's shape and the options: the same
     inputs again run no diff (domain or workflows); a changed row or model compares again."""
     calls: list[object] = []
-    real_diff = compare.diff_domain
+    real_diff = domain_comparison.diff_domain
 
     def counted(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real_diff(*args, **kwargs)
 
-    monkeypatch.setattr(compare, "diff_domain", counted)
+    monkeypatch.setattr(domain_comparison, "diff_domain", counted)
     cache = {"wfplugin_cache_dir": str(tmp_path)}
     comparator_statements(registered, [], **cache)
     assert len(calls) == 1

@@ -94,7 +94,7 @@ def test_drift_report_and_alembic_check_cover_domain_models(app: FixtureApp) -> 
     # and a check that no instance lacks a value for the 4 required fields
     # and the workflows of the tutorial
     changes = int(
-        re.search(r"^Drift in workflow registration and domain models: (\d+) changes$", report.stdout, re.M)[1]
+        re.search(r"^Drift in domain models and workflow registration: (\d+) changes$", report.stdout, re.M)[1]
     )
     rows = [line.split("  ") for line in report.stdout.splitlines()[3 : 3 + changes]]
     cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
@@ -120,11 +120,11 @@ def test_every_entry_point_shows_the_same_warnings_and_names_what_it_compared(ap
     assert app.revision_files() == files
     output = result.stdout + result.stderr
     assert output.count(warning) == 1, output
-    assert "No changes in workflow registration or domain models detected; no revision file written" in output
+    assert "No changes in domain models or workflow registration detected; no revision file written" in output
 
     report = app.run_command([sys.executable, "-m", "alembic_wfplugin", "diff"], check=False)
     assert report.returncode == 0, report.stdout + report.stderr
-    assert report.stdout.startswith("Workflow registration and domain models are in sync with the database.\n")
+    assert report.stdout.startswith("Domain models and workflow registration are in sync with the database.\n")
     shown = [line[4:] for line in report.stdout.split("\nWarnings (", 1)[1].splitlines() if line.startswith("  - ")]
     assert any(each.startswith(warning) for each in shown), report.stdout
     for each in shown:  # autogenerate showed the same warnings, each once

@@ -20,6 +20,7 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.compare import no_schema_objects
+from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOps
 from tests.fixture_app import TUTORIAL_WORKFLOWS
 
@@ -205,4 +206,5 @@ def test_operations_run_in_the_documented_order() -> None:
         linked=(LinkChange("w", ("P",)),),
         unlinked=(LinkChange("w", ("Q",)),),
     )
-    assert [op.kind for op in compare.workflow_ops(changes)] == ["retire", "add", "update", "link", "unlink"]
+    kinds = [op.kind for op in workflow_comparison.workflow_ops(changes)]
+    assert kinds == ["retire", "add", "update", "link", "unlink"]

@@ -80,11 +80,13 @@ def code_version() -> str:
     return f"{sys.version_info[0]}.{sys.version_info[1]}:{digest.hexdigest()}"
 
 
-def comparison_key(declared_digest: str, snapshot: str, options: object, default_workflows: Iterable[str]) -> str:
-    """A hash of every input of ``diff_workflows``: equal keys, equal changes."""
+def comparison_key(code_digests: Iterable[str], databases: Iterable[str], options: object) -> str:
+    """A hash of every input of a comparison (each kind's code digest and database text, the options):
+    equal keys, equal changes."""
     digest = hashlib.sha1(usedforsecurity=False)
-    digest.update(repr((options, tuple(default_workflows), declared_digest)).encode(errors="surrogatepass") + b"\0")
-    digest.update(snapshot.encode(errors="surrogatepass"))
+    digest.update(repr((options, tuple(code_digests))).encode(errors="surrogatepass") + b"\0")
+    for database in databases:
+        digest.update(database.encode(errors="surrogatepass") + b"\0")
     return digest.hexdigest()
 
 
