@@ -112,3 +112,29 @@ def test_downgrade_comments_describe_the_downgrade_and_upgrade_comments_give_eac
     downgrade = comments(defined["downgrade"])
     assert downgrade and all("the upgrade" in comment for comment in downgrade), downgrade
     assert not any("undoes" in comment for comment in downgrade)
+
+
+def test_every_kind_of_change_has_its_words_in_one_entry_naming_what_it_changes() -> None:
+    """Every kind of domain object has its words (model.KINDS) and, but the product type (an update), its
+    SQL (render.SQL_OF); each change of every kind and its reverse has a log line naming every name of
+    its key, hostile ones too (a brace in a name is never a template), and a drift-report row."""
+    from alembic_wfplugin.domain.model import KINDS
+    from alembic_wfplugin.domain.render import SQL_OF
+
+    assert set(SQL_OF) | {"product_type"} == set(KINDS)
+    changes = [*ADDITIONS, *REMOVALS]
+    assert {change.kind for change in changes} == set(KINDS)
+    for change in [*changes, *(change.reversed() for change in changes)]:
+        line = change.describe()
+        assert all(repr(name) in line for name in change.key if name != "attr"), line
+        kind, name, action, _details, why = DomainOp(change).row()
+        assert (kind, action, why) == (KINDS[change.kind].label, change.action, change.reason)
+        assert name and name in ", ".join(change.key)
+    fixed_input = DomainChange("add", "fixed_input", ("P", "speed"), {"value": "1000"})
+    assert fixed_input.describe() == "added fixed input 'speed' = '1000' to product 'P'"
+    assert fixed_input.reversed().describe() == "removed fixed input 'speed' = '1000' from product 'P'"
+    moved = DomainChange("rename", "block_resource_type", ("B", "old", "new"))
+    assert moved.describe() == "renamed resource type 'old' -> 'new' of product block 'B'"
+    assert DomainOp(moved).row() == ("block resource type", "B, old", "rename", "-> new", "")
+    root = DomainChange("add", "root_instance", ("P", "port", "PortBlock"))
+    assert DomainOp(root).row()[1:4] == ("P", "add", "an instance of block PortBlock in each subscription")

@@ -13,24 +13,88 @@ Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores 
 # The keys of wfplugin_renames that the domain-model comparison reads.
 RENAME_KEYS = ("products", "product_blocks", "resource_types", "fixed_inputs")
 
+
+@dataclass(frozen=True)
+class Words:
+    """How people read one kind of domain change, in every place that shows it: the log line
+    (``DomainChange.describe``), the drift report's row and ``alembic check`` (``DomainOp``), the revision's
+    comment above its entries. Templates over ``done`` ("added", ...), ``to`` ("to", "from"), ``label``,
+    ``key`` and ``columns`` (the change's), formatted with ``str.format``."""
+
+    label: str  # the kind's name: the report's kind column, "Product blocks" in the revision
+    comment: str  # above its SQL in the revision
+    says: str  # the log line of an add or a remove (an update for the product type)
+    renamed: str = "{done} {label} {key[0]!r} -> {key[1]!r}"  # the log line of a rename (wfplugin_renames)
+    name: str = "{names}"  # the report's name column ("names": the key's names, joined by ", ")
+    details: str = ""  # the report's details column
+
+
 # The kinds of object, in the order a revision adds them (and removes them in reverse): each kind's
 # rows refer by name only to kinds before it. The last three are subscription data: the instances a
 # required block field needs (of a product, of a block) and the values of new fields on instances.
-KINDS = (
-    "resource_type",
-    "product_block",
-    "block_resource_type",
-    "block_relation",
-    "product",
-    "product_type",
-    "product_block_link",
-    "fixed_input",
-    "root_instance",
-    "child_instance",
-    "instance_value",
-)
-# How people call each kind: log lines, the drift report.
-LABELS = {kind: kind.replace("_", " ") for kind in KINDS}
+KINDS = {
+    "resource_type": Words(
+        "resource type", "# Resource types (the fields of product blocks).", "{done} resource type {key[0]!r}"
+    ),
+    "product_block": Words("product block", "# Product blocks.", "{done} product block {key[0]!r}"),
+    "block_resource_type": Words(
+        "block resource type",
+        "# The resource types of product blocks (product_block_resource_types).",
+        "{done} resource type {key[1]!r} {to} product block {key[0]!r}",
+        renamed="{done} resource type {key[1]!r} -> {key[2]!r} of product block {key[0]!r}",
+    ),
+    "block_relation": Words(
+        "block relation",
+        "# The product blocks that a product block uses (product_block_relations).",
+        "{done} product block relation {key[0]!r} -> {key[1]!r}",
+    ),
+    "product": Words(
+        "product",
+        "# Products (SUBSCRIPTION_MODEL_REGISTRY).",
+        "{done} product {key[0]!r} ({columns[product_type]})",
+        details="{columns[product_type]}",
+    ),
+    "product_type": Words(
+        "product type",
+        "# The product type of each product whose SUBSCRIPTION_MODEL_REGISTRY class was renamed.",
+        "{done} product type of product {key[0]!r}: {columns[was]} -> {columns[new]}",
+        details="{columns[was]} -> {columns[new]}",
+    ),
+    "product_block_link": Words(
+        "product block link",
+        "# The root product blocks of products (product_product_blocks).",
+        "{done} product block {key[1]!r} {to} product {key[0]!r}",
+    ),
+    "fixed_input": Words(
+        "fixed input",
+        "# Fixed inputs of products.",
+        "{done} fixed input {key[1]!r} = {columns[value]!r} {to} product {key[0]!r}",
+        renamed="{done} fixed input {key[1]!r} -> {key[2]!r} of product {key[0]!r}",
+    ),
+    "root_instance": Words(
+        "root instance",
+        "# Required root blocks: an instance for each subscription of the product that has none.",
+        "{done} an instance of block {key[2]!r} in each subscription of product {key[0]!r}",
+        name="{key[0]}",
+        details="an instance of block {key[2]} in each subscription",
+    ),
+    "child_instance": Words(
+        "child instance",
+        "# Required blocks of blocks: an instance of the used block for each instance of the using block\n"
+        "# that has none in that field (related by domain_model_attr, as orchestrator-core relates them).",
+        "{done} an instance of block {key[2]!r} as {key[1]!r} of each {key[0]!r} instance",
+        name="{key[0]}",
+        details="an instance of block {key[2]} as {key[1]} of each instance",
+    ),
+    "instance_value": Words(
+        "instance value",
+        "# Values of resource types, for the instances of the block that lack one.",
+        "{done} values of resource type {key[1]!r} {to} instances of block {key[0]!r} that lack one",
+        details="on the instances that lack one",
+    ),
+}
+ORDER = {kind: position for position, kind in enumerate(KINDS)}
+DONE = {"add": "added", "remove": "removed", "rename": "renamed", "update": "changed"}
 PRODUCT_STATUSES = ("active", "pre production", "phase out", "end of life")  # orchestrator-core's ProductLifecycle
 
 
@@ -155,7 +219,7 @@ class DomainChange:
     @property
     def sort_key(self) -> tuple[int, int, tuple[str, ...]]:
         """Renames first, then additions and updates in KINDS order; removals in reverse order."""
-        position = KINDS.index(self.kind)
+        position = ORDER[self.kind]
         if self.action == "rename" and self.kind != "block_resource_type":
             return (position - len(KINDS), 0, self.key)  # before everything: what follows uses the new names
         order = {"rename": position, "add": position, "update": position}.get(self.action, -position)
@@ -174,31 +238,19 @@ class DomainChange:
 
     def describe(self) -> str:
         """``added product 'User internal' (User)``: a log line in alembic's style."""
-        done = {"add": "added", "remove": "removed", "rename": "renamed", "update": "changed"}[self.action]
-        to = "to" if self.action == "add" else "from"
-        first = self.key[0]
-        if self.action == "rename" and self.kind == "fixed_input":
-            return f"{done} fixed input {self.key[1]!r} -> {self.key[2]!r} of product {first!r}"
-        if self.action == "rename" and self.kind == "block_resource_type":
-            return f"{done} resource type {self.key[1]!r} -> {self.key[2]!r} of product block {first!r}"
+        words = KINDS[self.kind]
+        return self._said(words.renamed if self.action == "rename" else words.says)
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """(kind, name, change, details, why) for the drift report."""
+        words = KINDS[self.kind]
         if self.action == "rename":
-            return f"{done} {LABELS[self.kind]} {first!r} -> {self.key[1]!r}"
-        if self.kind == "product_type":
-            return f"{done} product type of product {first!r}: {self.columns['was']} -> {self.columns['new']}"
-        if self.kind == "root_instance":
-            return f"{done} an instance of block {self.key[2]!r} in each subscription of product {first!r}"
-        if self.kind == "child_instance":
-            return f"{done} an instance of block {self.key[2]!r} as {self.key[1]!r} of each {first!r} instance"
-        if self.kind == "instance_value":
-            return f"{done} values of resource type {self.key[1]!r} {to} instances of block {first!r} that lack one"
-        if self.kind == "product":
-            return f"{done} product {first!r} ({self.columns['product_type']})"
-        if self.kind == "block_resource_type":
-            return f"{done} resource type {self.key[1]!r} {to} product block {first!r}"
-        if self.kind == "block_relation":
-            return f"{done} product block relation {first!r} -> {self.key[1]!r}"
-        if self.kind == "product_block_link":
-            return f"{done} product block {self.key[1]!r} {to} product {first!r}"
-        if self.kind == "fixed_input":
-            return f"{done} fixed input {self.key[1]!r} = {self.columns['value']!r} {to} product {first!r}"
-        return f"{done} {LABELS[self.kind]} {first!r}"
+            name, details = ", ".join(self.key[:-1]), f"-> {self.key[-1]}"
+        else:
+            name, details = self._said(words.name), self._said(words.details)
+        return (words.label, name, self.action, details, self.reason)
+
+    def _said(self, template: str) -> str:
+        to = "to" if self.action == "add" else "from"
+        done, label, names = DONE[self.action], KINDS[self.kind].label, ", ".join(self.key)
+        return template.format(done=done, to=to, label=label, key=self.key, columns=self.columns, names=names)

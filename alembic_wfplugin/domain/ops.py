@@ -10,7 +10,7 @@ from typing import cast
 
 from alembic.operations.ops import MigrateOperation, OpContainer
 
-from alembic_wfplugin.domain.model import LABELS, DomainChange
+from alembic_wfplugin.domain.model import DomainChange
 
 
 class DomainOp(MigrateOperation):
@@ -24,22 +24,7 @@ class DomainOp(MigrateOperation):
         return self.change.describe()
 
     def row(self) -> tuple[str, str, str, str, str]:
-        """(kind, name, change, details, why) for the drift report."""
-        action, kind, key, columns = self.change.action, self.change.kind, self.change.key, self.change.columns
-        name, details = ", ".join(key), ""
-        if action == "rename":
-            name, details = ", ".join(key[:-1]), f"-> {key[-1]}"
-        elif kind == "product_type":
-            details = f"{columns['was']} -> {columns['new']}"
-        elif kind == "product":
-            details = str(columns.get("product_type", ""))
-        elif kind == "root_instance":
-            name, details = key[0], f"an instance of block {key[2]} in each subscription"
-        elif kind == "child_instance":
-            name, details = key[0], f"an instance of block {key[2]} as {key[1]} of each instance"
-        elif kind == "instance_value":
-            details = "on the instances that lack one"
-        return (LABELS[kind], name, action, details, self.change.reason)
+        return self.change.row()
 
     def to_diff_tuple(self) -> tuple[str, ...]:
         return (f"{self.change.action}_{self.change.kind}", *self.change.key)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from alembic_wfplugin.domain.model import DomainChange
+from alembic_wfplugin.domain.model import KINDS, DomainChange
 from alembic_wfplugin.domain.ops import DomainOp, DomainOps
 from alembic_wfplugin.pysource import (
     CONSTANTS,
@@ -75,7 +75,9 @@ FORGET_COMMENT = "# What this revision recorded that its upgrade created here: a
 
 
 @dataclass(frozen=True)
-class Kind:
+class KindSql:
+    """One kind's SQL (its words are ``model.KINDS[kind]``)."""
+
     keys: tuple[str, ...]  # the entry's names for DomainChange.key
     columns: tuple[str, ...]  # the entry's names for DomainChange.columns
     table: str  # the table its rows are in
@@ -97,8 +99,8 @@ INSTANCE_LACKS_VALUE = (
     f"AND v.resource_type_id = {RESOURCE_TYPE_ID})"
 )
 
-KINDS: dict[str, Kind] = {
-    "resource_type": Kind(
+SQL_OF: dict[str, KindSql] = {
+    "resource_type": KindSql(
         ("resource_type",),
         ("description",),
         "resource_types",
@@ -112,7 +114,7 @@ KINDS: dict[str, Kind] = {
         f"SELECT count(*) FROM subscription_instance_values\nWHERE resource_type_id = {RESOURCE_TYPE_ID}",
         "resource type {resource_type!r}: {used} subscription instance values",
     ),
-    "product_block": Kind(
+    "product_block": KindSql(
         ("block",),
         ("description", "tag", "status"),
         "product_blocks",
@@ -126,7 +128,7 @@ KINDS: dict[str, Kind] = {
         f"SELECT count(*) FROM subscription_instances WHERE product_block_id = {BLOCK_ID}",
         "product block {block!r}: {used} subscription instances",
     ),
-    "block_resource_type": Kind(
+    "block_resource_type": KindSql(
         ("block", "resource_type"),
         ("discard",),
         "product_block_resource_types",
@@ -143,7 +145,7 @@ KINDS: dict[str, Kind] = {
         f"WHERE si.product_block_id = {BLOCK_ID}\nAND v.resource_type_id = {RESOURCE_TYPE_ID}",
         "resource type {resource_type!r} of block {block!r}: {used} values",
     ),
-    "block_relation": Kind(
+    "block_relation": KindSql(
         ("block", "depends_on"),
         (),
         "product_block_relations",
@@ -160,7 +162,7 @@ KINDS: dict[str, Kind] = {
         f"WHERE user_si.product_block_id = {BLOCK_ID}\nAND used_si.product_block_id = {DEPENDS_ON_ID}",
         "block relation {block!r} -> {depends_on!r}: {used} instance relations",
     ),
-    "product": Kind(
+    "product": KindSql(
         ("product",),
         ("product_type", "description", "tag", "status"),
         "products",
@@ -174,7 +176,7 @@ KINDS: dict[str, Kind] = {
         f"SELECT count(*) FROM subscriptions WHERE product_id = {PRODUCT_ID}",
         "product {product!r}: {used} subscriptions",
     ),
-    "product_block_link": Kind(
+    "product_block_link": KindSql(
         ("product", "block"),
         (),
         "product_product_blocks",
@@ -189,7 +191,7 @@ KINDS: dict[str, Kind] = {
         f"WHERE s.product_id = {PRODUCT_ID}\nAND si.product_block_id = {BLOCK_ID}",
         "product block {block!r} of product {product!r}: {used} subscription instances",
     ),
-    "fixed_input": Kind(
+    "fixed_input": KindSql(
         ("product", "name"),
         ("value",),
         "fixed_inputs",
@@ -205,7 +207,7 @@ KINDS: dict[str, Kind] = {
     ),
     # One instance of the block for each subscription of the product that has none (orchestrator-core
     # loads a root block from any instance of that block in the subscription).
-    "root_instance": Kind(
+    "root_instance": KindSql(
         ("product", "attr", "block"),
         (),
         "subscription_instances",
@@ -226,7 +228,7 @@ KINDS: dict[str, Kind] = {
     # One instance of the used block for each instance of the using block without one in that field,
     # related as orchestrator-core relates them (domain_model_attr, order_id); a relation without
     # domain_model_attr to an instance of the block counts (orchestrator-core loads it into the field).
-    "child_instance": Kind(
+    "child_instance": KindSql(
         ("block", "attr", "depends_on"),
         (),
         "subscription_instances",
@@ -254,7 +256,7 @@ KINDS: dict[str, Kind] = {
     ),
     # orchestrator-core's backfill_resource_type_with_default, by name and only where a value lacks; one
     # row per element of "values", as orchestrator-core's save() stores a list (none for an empty list).
-    "instance_value": Kind(
+    "instance_value": KindSql(
         ("block", "resource_type"),
         ("values", "needs_value"),
         "subscription_instance_values",
@@ -280,21 +282,6 @@ LACKING_VALUES = (
     f"AND {INSTANCE_LACKS_VALUE}"
 )
 
-KIND_COMMENTS = {
-    "resource_type": "# Resource types (the fields of product blocks).",
-    "product_block": "# Product blocks.",
-    "block_resource_type": "# The resource types of product blocks (product_block_resource_types).",
-    "block_relation": "# The product blocks that a product block uses (product_block_relations).",
-    "product": "# Products (SUBSCRIPTION_MODEL_REGISTRY).",
-    "product_block_link": "# The root product blocks of products (product_product_blocks).",
-    "fixed_input": "# Fixed inputs of products.",
-    "root_instance": "# Required root blocks: an instance for each subscription of the product that has none.",
-    "child_instance": (
-        "# Required blocks of blocks: an instance of the used block for each instance of the using block\n"
-        "# that has none in that field (related by domain_model_attr, as orchestrator-core relates them)."
-    ),
-    "instance_value": "# Values of resource types, for the instances of the block that lack one.",
-}
 DISCARD_VALUES = (
     "DELETE FROM subscription_instance_values AS v\nUSING subscription_instances AS si\n"
     "WHERE v.subscription_instance_id = si.subscription_instance_id\n"
@@ -422,14 +409,14 @@ def _dict_constant(comment: str, name: str, statements: dict[str, str], texts: d
 def _kind_constant(imports: set[str], kind_name: str) -> str:
     """Define the dict of ``kind_name``'s fixed SQL at module level (all of it, whichever direction uses
     it, so that its text is the same in upgrade() and downgrade()); returns its name."""
-    kind = KINDS[kind_name]
+    kind = SQL_OF[kind_name]
     name = kind_name.upper()
     add = f"WITH {kind.add}\n{RECORD.format(table=kind.table)}"
     if kind.set_based:
         statements = {"add": add, "undo": kind.remove.format(created=CREATED_IDS.format(table=kind.table))}
         if kind_name == "instance_value":
             statements["lacking"] = LACKING_VALUES
-        define(imports, name, _dict_constant(KIND_COMMENTS[kind_name], name, statements), CONSTANTS)
+        define(imports, name, _dict_constant(KINDS[kind_name].comment, name, statements), CONSTANTS)
         return name
     statements = {"add": add, "created": WAS_CREATED.format(table=kind.table, key=kind.key)}
     if kind.users is not None:
@@ -438,12 +425,12 @@ def _kind_constant(imports: set[str], kind_name: str) -> str:
         statements["discard"] = DISCARD_VALUES
     statements["remove"] = kind.remove
     texts = {"in_use": kind.in_use} if kind.users is not None else {}
-    define(imports, name, _dict_constant(KIND_COMMENTS[kind_name], name, statements, texts), CONSTANTS)
+    define(imports, name, _dict_constant(KINDS[kind_name].comment, name, statements, texts), CONSTANTS)
     return name
 
 
 def entry_source(change: DomainChange, keys_only: bool = False) -> str:
-    kind = KINDS[change.kind]
+    kind = SQL_OF[change.kind]
     params: Params = dict(zip(kind.keys, change.key, strict=True))
     if not keys_only:
         params.update({column: change.columns[column] for column in kind.columns if column in change.columns})
@@ -457,7 +444,7 @@ def entry_source(change: DomainChange, keys_only: bool = False) -> str:
 
 
 def _label(kind_name: str) -> str:
-    return kind_name.replace("_", " ")
+    return KINDS[kind_name].label
 
 
 def _reason(change: DomainChange) -> str:
@@ -555,7 +542,7 @@ def render_updates(kind_name: str, changes: list[DomainChange], imports: set[str
         )
         for change in changes
     ]
-    comment = ["# The product type of each product whose SUBSCRIPTION_MODEL_REGISTRY class was renamed."]
+    comment = [KINDS[kind_name].comment]
     sql = Sql()
     loop = [sql.run("CHANGE_PRODUCT_TYPE", statement, "entry")]
     function = Function(f"change_{kind_name}s", comment, "entry", loop, sql)
@@ -584,7 +571,7 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange], imp
         return entries_source(name, header, _entries(changes), call)
     name = f"{'undone' if undoes else 'removed'}_{kind_name}s"
     entries = _entries(changes)
-    if undoes and KINDS[kind_name].set_based:
+    if undoes and SQL_OF[kind_name].set_based:
         header = [f"# {plural} the upgrade created here, removed."]
         return entries_source(name, header, entries, call_line(_function(imports, "undo_rows"), kind, name))
     if undoes:
