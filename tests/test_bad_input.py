@@ -139,6 +139,8 @@ HOSTILE_DESCRIPTIONS = {
 }
 
 
+# the renderer's literals; their SQL round trip runs in-process on every release (tests/test_render.py)
+@pytest.mark.release_independent
 def test_hostile_database_strings_are_literals_and_come_back_byte_for_byte(registered_app: FixtureApp) -> None:
     app = registered_app
     for name, description in HOSTILE_DESCRIPTIONS.items():
