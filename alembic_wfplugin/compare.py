@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from alembic_wfplugin.comparison import Compared, Comparison, Handoff
 from alembic_wfplugin.errors import WorkflowPluginError, listed
-from alembic_wfplugin.kinds import KINDS, compared_names
+from alembic_wfplugin.kinds import KINDS, Kind, compared_names
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.runtime import garbage_collector_paused, import_modules
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
@@ -96,7 +96,6 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     options = Options.from_context_opts(autogen_context.opts, alembic_keywords())
     import_modules(options.import_modules)
     kinds = [kind for kind in KINDS if kind.switched_on(autogen_context.opts)]
-    comparisons = [kind.comparison(connection, options) for kind in kinds]
     # PostgreSQL builds the snapshots on a core of its own while this process reads the cache and the
     # code; the connection is used by that one thread alone until its result is in. The reading makes
     # tens of thousands of objects without cycles: collections of the whole heap (orchestrator-core and
@@ -106,12 +105,13 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
         garbage_collector_paused(),
     ):
         sending = threading.Event()
-        reading = pool.submit(_read_databases, connection, comparisons, sending)
+        reading = pool.submit(_read_databases, connection, kinds, sending)
         # until the statement is sent, the thread needs the interpreter, which reading the cache file
         # (one long call into the JSON parser) would hold for milliseconds
         sending.wait(timeout=1)
         cache = ComparisonCache(cache_path(options.cache_dir) if options.read_workflows == "source" else None)
         with _saved(cache):
+            comparisons = [kind.comparison(connection, options, cache) for kind in kinds]
             results = _compared(comparisons, options, cache, reading)
     _ran_in.add(autogen_context.migration_context)
     _after_env_hook(autogen_context.migration_context)
@@ -130,9 +130,9 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     return _continue()
 
 
-def _read_databases(connection: Connection, comparisons: list[Comparison], sending: threading.Event) -> list[str]:
+def _read_databases(connection: Connection, kinds: list[Kind], sending: threading.Event) -> list[str]:
     try:
-        return [comparison.read_database(connection, sending.set) for comparison in comparisons]
+        return [kind.read_database(connection, sending.set) for kind in kinds]
     except sa.exc.ProgrammingError as exc:
         raise WorkflowPluginError(
             "The database has no orchestrator-core schema (tables workflows, products, products_workflows): "
@@ -148,7 +148,7 @@ def _compared(
     """Every kind's result, in the order of ``comparisons``; every warning logged (or, with
     ``wfplugin_warnings_are_errors``, raised). The cache's shortcut: when the code, the database and the
     options are those of a comparison that found nothing, nothing is compared (its warnings are shown)."""
-    codes = [comparison.read_code(cache) for comparison in comparisons]
+    codes = [comparison.read_code() for comparison in comparisons]
     databases = reading.result()
     key = comparison_key([code.digest for code in codes], databases, options)
     warnings = [warning for code in codes for warning in code.warnings]

@@ -1,7 +1,7 @@
 """What one kind of object's comparison gives the comparator (``compare.py``), which runs the comparison
 of every switched-on kind of ``kinds.KINDS``, in that order, in three steps:
 
-1. ``read_database``: the kind's rows as one text, on the reading thread (one statement or two each);
+1. ``Kind.read_database``: the kind's rows as one text, on the reading thread (one statement or two);
 2. ``read_code``: what the code declares, as a digest, and the warnings shown on every run. The cache's
    "nothing changed" key covers every kind's code digest and database text and the options: when it is
    that of a comparison that found nothing, step 3 is skipped for every kind;
@@ -14,13 +14,10 @@ and remove one after its workflow links went.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Connection
-
-from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import Product
 
 
@@ -52,10 +49,8 @@ class Compared:
 
 
 class Comparison(Protocol):
-    """One run's comparison of one kind, made by ``Kind.comparison(connection, options)``."""
+    """One run's comparison of one kind, made by ``Kind.comparison(connection, options, cache)``."""
 
-    def read_database(self, connection: Connection, before_sending: Callable[[], None]) -> str: ...
-
-    def read_code(self, cache: ComparisonCache) -> Code: ...
+    def read_code(self) -> Code: ...
 
     def compare(self, database: str, handed: Handoff) -> Compared: ...

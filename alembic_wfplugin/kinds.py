@@ -22,11 +22,12 @@ from alembic.operations.ops import OpContainer
 from sqlalchemy.engine import Connection
 
 from alembic_wfplugin.comparison import Comparison
-from alembic_wfplugin.domain.comparison import DomainComparison
+from alembic_wfplugin.domain import comparison as domain_comparison
 from alembic_wfplugin.domain.ops import DomainOps
 from alembic_wfplugin.domain.render import render_domain_ops
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.comparison import WorkflowComparison
+from alembic_wfplugin.workflows import comparison as workflow_comparison
+from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.ops import WorkflowOps
 from alembic_wfplugin.workflows.render import render_workflow_ops
 
@@ -41,7 +42,8 @@ class Kind:
     switched_on: Callable[[Mapping[str, Any]], bool]  # by the options of env.py's context.configure()
     container: type[OpContainer]  # what it adds to a revision's operations
     render: Callable[[Any, Any], list[str]]  # alembic's renderer of that container
-    comparison: Callable[[Connection, Options], Comparison]  # one run's reading and diff
+    read_database: Callable[[Connection, Callable[[], None]], str]  # (connection, before_sending): its rows as text
+    comparison: Callable[[Connection, Options, ComparisonCache], Comparison]  # one run's reading and diff
 
 
 KINDS = (
@@ -50,15 +52,23 @@ KINDS = (
         lambda opts: bool(opts.get("wfplugin_domain_models")),
         DomainOps,
         render_domain_ops,
-        DomainComparison,
+        domain_comparison.read_database,
+        domain_comparison.DomainComparison,
     ),
-    Kind("workflow registration", lambda opts: True, WorkflowOps, render_workflow_ops, WorkflowComparison),
+    Kind(
+        "workflow registration",
+        lambda opts: True,
+        WorkflowOps,
+        render_workflow_ops,
+        workflow_comparison.read_database,
+        workflow_comparison.WorkflowComparison,
+    ),
 )
 
 
 def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: str = "and") -> str:
-    """What an autogenerate run compares, for "nothing to do" and "in sync": "workflow registration and
-    domain models"."""
+    """What an autogenerate run compares, for "nothing to do" and "in sync": "domain models and workflow
+    registration"."""
     names = ["schema"] if schema else []
     names += [kind.compared for kind in KINDS if kind.switched_on(opts)]
     return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]

@@ -21,17 +21,18 @@ from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, value_digest
 
 
+def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:
+    before_sending()
+    return read_shape(connection)  # the registry's shape only: catalogue-sized, whatever the subscriptions
+
+
 class DomainComparison:
-    def __init__(self, connection: Connection, options: Options) -> None:
+    def __init__(self, connection: Connection, options: Options, cache: ComparisonCache) -> None:
         self.connection, self.options = connection, options
         self.declared = DeclaredDomain({}, {})
         self.skipped = compat.skipped_products()
 
-    def read_database(self, connection: Connection, before_sending: Callable[[], None]) -> str:
-        before_sending()
-        return read_shape(connection)  # the registry's shape only: catalogue-sized, whatever the subscriptions
-
-    def read_code(self, cache: ComparisonCache) -> Code:
+    def read_code(self) -> Code:
         self.declared = declared_domain()
         return Code(value_digest((self.declared, self.skipped)))
 

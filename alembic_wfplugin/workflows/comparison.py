@@ -29,19 +29,19 @@ from alembic_wfplugin.workflows.ops import (
 )
 
 
+def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:
+    return database_snapshot(connection, before_sending=before_sending)
+
+
 class WorkflowComparison:
-    def __init__(self, connection: Connection, options: Options) -> None:
-        self.options = options
+    def __init__(self, connection: Connection, options: Options, cache: ComparisonCache) -> None:
+        self.options, self.cache = options, cache
         self.registry: Mapping[str, Any] = compat.workflow_registry()
         self.default_workflows = compat.default_product_workflows()
         self.declared: Mapping[str, DeclaredWorkflow] | None = None  # read only when the cache cannot vouch
-        self.cache = ComparisonCache(None)
 
-    def read_database(self, connection: Connection, before_sending: Callable[[], None]) -> str:
-        return database_snapshot(connection, before_sending=before_sending)
-
-    def read_code(self, cache: ComparisonCache) -> Code:
-        self.cache = cache
+    def read_code(self) -> Code:
+        cache = self.cache
         translated, translations_dir = compat.workflow_translations()
         warnings = untranslated(self.registry, translated, translations_dir)  # read every run: a file of its own
         digest = cache.unchanged_declared(self.registry)  # a stat per module when nothing changed
