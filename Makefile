@@ -20,10 +20,13 @@ define install
 	touch $(1)/.installed
 endef
 
-# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH.
+# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH. Each run has a
+# temporary folder of its own (the embedded PostgreSQL's data), readable by the server's user.
 define pytest
 	@echo "=== tests on $(2)"
-	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS)
+	@tmp="$$(mktemp -d "$${TMPDIR:-/tmp}/wfplugin-tests-XXXXXX")"; chmod 755 "$$tmp"; \
+	TMPDIR="$$tmp" PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS); \
+	status=$$?; rm -rf "$$tmp"; exit $$status
 endef
 
 .PHONY: venv test test-5.5 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version compat clean
@@ -42,30 +45,40 @@ venv: .venv/.installed
 .venv-5.0/.installed: setup.cfg pyproject.toml Makefile
 	$(call install,.venv-5.0,$(PINS_5.0))
 
-# The README's test command, and what CI runs: the whole suite in every environment of the matrix,
-# JOBS environments at a time (each with its own PostgreSQL; output kept together per environment).
-# One environment, quickly: make test ENVS=5.5 (or make test-5.5).
-JOBS ?= 3
-test:
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS))
-
-test-5.5: .venv/.installed
-	$(call pytest,.venv,$(PINS_5.5))
+VENV_5.5 := .venv
+VENV_4.8 := .venv-4.8
+VENV_4.4 := .venv-4.4
+VENV_5.0 := .venv-5.0
 
 # On the other releases, main.py runs of rules that the pure core decides (marked release_independent)
 # are deselected: the same rules, the same SQL (which runs in-process on every release).
 OTHER_RELEASE := -m "not release_independent"
-
-test-4.8: .venv-4.8/.installed
-	$(call pytest,.venv-4.8,$(PINS_4.8),$(OTHER_RELEASE))
-
-test-4.4: .venv-4.4/.installed
-	$(call pytest,.venv-4.4,$(PINS_4.4),$(OTHER_RELEASE))
-
 END_TO_END := tests/test_domain_models.py
+ARGS_4.8 := $(OTHER_RELEASE)
+ARGS_4.4 := $(OTHER_RELEASE)
+ARGS_5.0 := $(OTHER_RELEASE) $(END_TO_END)
 
-test-5.0: .venv-5.0/.installed
-	$(call pytest,.venv-5.0,$(PINS_5.0),$(OTHER_RELEASE) $(END_TO_END))
+# The README's test command, and what CI runs: the whole suite in every environment of the matrix. Each
+# environment's suite runs in SHARDS parts at once (pytest --shard I/N: every N-th test), each part with
+# its own PostgreSQL, JOBS parts at a time, so that both cores stay busy to the end (output kept together
+# per part). One environment, quickly: make test ENVS=5.5 (or make test-5.5, in one process).
+JOBS ?= 4
+SHARDS ?= 2
+SHARDS_5.0 := 1
+shards = $(or $(SHARDS_$(1)),$(SHARDS))
+test:
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target \
+		$(foreach env,$(ENVS),$(foreach part,$(shell seq $(call shards,$(env))),part-$(env)-$(part)))
+
+# test-<environment>: its whole suite in one process; part-<environment>-<I>: its I-th part.
+define environment
+test-$(1): $(VENV_$(1))/.installed
+	$$(call pytest,$(VENV_$(1)),$(PINS_$(1)),$(ARGS_$(1)))
+
+part-$(1)-%: $(VENV_$(1))/.installed
+	$$(call pytest,$(VENV_$(1)),$(PINS_$(1)) (part $$* of $(call shards,$(1))),$(ARGS_$(1)) --shard $$*/$(call shards,$(1)))
+endef
+$(foreach env,5.5 4.8 4.4 5.0,$(eval $(call environment,$(env))))
 
 demo: venv
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/demo.py

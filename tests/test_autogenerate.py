@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
-from tests.scenario import entries, retired_names
+from tests.scenario import Scenario, entries, retired_names, run_scenario
 
 # what the first revision leaves: every tutorial workflow with its readable name, linked to its type's products
 TUTORIAL_ROWS = {
@@ -85,25 +85,13 @@ def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
 
 def test_removed_registrations_are_deleted_and_their_downgrade_recreates_them(app: FixtureApp) -> None:
     register_tutorial(app)
-    registered = app.workflows()
-    registry = app.directory / "workflows" / "__init__.py"
-    lines = registry.read_text().splitlines(keepends=True)
-    registry.write_text(
-        "".join(line for line in lines if '"modify_user"' not in line and '"terminate_user_group"' not in line)
+    # never ran: deleted, with their links; the downgrade writes them back as they were
+    removed = Scenario(
+        code=lambda app: app.unregister("modify_user", "terminate_user_group"),
+        rows={"modify_user": None, "terminate_user_group": None},
     )
-
-    revision = autogenerate_one(app, "remove two workflows")
-    source = revision.read_text()
+    source = run_scenario(app, removed)
     assert retired_names(source) == ["modify_user", "terminate_user_group"]
-    app.upgrade()
-    after = app.workflows()
-    assert set(registered) - set(after) == {"modify_user", "terminate_user_group"}
-    assert not app.query(
-        "SELECT 1 FROM products_workflows pw LEFT JOIN workflows w USING (workflow_id) WHERE w.name IS NULL"
-    )
-
-    app.run("db", "downgrade", "data@-1")
-    assert app.workflows() == registered
 
 
 def test_unresolvable_product_type_fails_with_one_error_and_writes_nothing(app: FixtureApp) -> None:
