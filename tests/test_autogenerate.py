@@ -8,6 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.fixture_app import TUTORIAL, TUTORIAL_PRODUCTS, TUTORIAL_WORKFLOWS, FixtureApp, WorkflowRow
 from tests.scenario import Scenario, entries, retired_names, run_scenario
 
@@ -83,6 +85,8 @@ def test_tutorial_revision_upgrade_again_and_downgrade(app: FixtureApp) -> None:
     assert app.workflows() == before
 
 
+# the retire rule and its SQL are the pure core's and run in-process on every release (tests/test_round_trip.py)
+@pytest.mark.release_independent
 def test_removed_registrations_are_deleted_and_their_downgrade_recreates_them(app: FixtureApp) -> None:
     register_tutorial(app)
     # never ran: deleted, with their links; the downgrade writes them back as they were
