@@ -20,16 +20,13 @@ define install
 	touch $(1)/.installed
 endef
 
-# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH. Each run has a
-# temporary folder of its own (its embedded PostgreSQL's data), readable by the server's user.
+# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH.
 define pytest
 	@echo "=== tests on $(2)"
-	@tmp="$$(mktemp -d "$${TMPDIR:-/tmp}/wfplugin-tests-XXXXXX")"; chmod 755 "$$tmp"; \
-	TMPDIR="$$tmp" PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS); \
-	status=$$?; rm -rf "$$tmp"; exit $$status
+	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS)
 endef
 
-.PHONY: venv test test-5.5 half-5.5-1 half-5.5-2 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version compat clean
+.PHONY: venv test test-5.5 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version compat clean
 
 venv: .venv/.installed
 
@@ -45,19 +42,15 @@ venv: .venv/.installed
 .venv-5.0/.installed: setup.cfg pyproject.toml Makefile
 	$(call install,.venv-5.0,$(PINS_5.0))
 
-# The README's test command, and what CI runs: the whole suite in every environment of the matrix, all
-# at once (each with its own PostgreSQL; output kept together per environment). 5.5.0 runs the most
-# tests: its suite runs in two halves at once (pytest --shard I/N: every N-th test), so that it does not
-# run alone on one core at the end. One environment, quickly: make test ENVS=5.5 (or make test-5.5).
-JOBS ?= 5
+# The README's test command, and what CI runs: the whole suite in every environment of the matrix,
+# JOBS environments at a time (each with its own PostgreSQL; output kept together per environment).
+# One environment, quickly: make test ENVS=5.5 (or make test-5.5).
+JOBS ?= 3
 test:
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(patsubst test-5.5,half-5.5-1 half-5.5-2,$(addprefix test-,$(ENVS)))
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS))
 
 test-5.5: .venv/.installed
 	$(call pytest,.venv,$(PINS_5.5))
-
-half-5.5-1 half-5.5-2: half-5.5-%: .venv/.installed
-	$(call pytest,.venv,$(PINS_5.5) (half $* of 2),--shard $*/2)
 
 # On the other releases, main.py runs of rules that the pure core decides (marked release_independent)
 # are deselected: the same rules, the same SQL (which runs in-process on every release).

@@ -22,29 +22,6 @@ TEMPLATE = "wfplugin_template"
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--shard",
-        default=None,
-        metavar="I/N",
-        help="run the I-th of N parts of the suite (every N-th test, from the I-th): make test runs an "
-        "environment's parts at once, each with its own PostgreSQL, so that every core stays busy",
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    shard = config.getoption("--shard")
-    if shard is None:
-        return
-    index, count = (int(number) for number in shard.split("/"))
-    if not 1 <= index <= count:
-        raise pytest.UsageError(f"--shard {shard}: I must be between 1 and N")
-    kept = items[index - 1 :: count]
-    others = [item for position, item in enumerate(items) if position % count != index - 1]
-    config.hook.pytest_deselected(items=others)
-    items[:] = kept
-
-
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The plugin's cache (wfplugin_cache_dir's default, the user cache folder) in a folder of the

