@@ -26,7 +26,8 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.kinds import ReportedOp, compared_names, reported_ops
+from alembic_wfplugin.kinds import compared_names, reported_ops
+from alembic_wfplugin.operations import ChangeOp
 
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
@@ -222,7 +223,7 @@ def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str])
     return [script.revision for script in reversed(list(scripts)) if script.revision not in current]
 
 
-def report(ops: Sequence[ReportedOp], out: TextIO, *, compared: str = "workflow registration") -> None:
+def report(ops: Sequence[ChangeOp], out: TextIO, *, compared: str = "workflow registration") -> None:
     """One table for every kind of change (kind, name, change, details, why), in the order the revision
     runs them; or what was compared, in sync."""
     if not ops:

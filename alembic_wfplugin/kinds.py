@@ -1,9 +1,9 @@
 """The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
 the comparator (``compare.py``), the renderers alembic dispatches to, the drift report, and what
 "nothing to do" and "in sync" name. A kind is a package (its model, reading, diff, operations, renderer
-and its ``comparison.Comparison``) and one entry in ``KINDS``; each operation describes itself (its log
-line ``describe()``, its drift-report ``row()``, its ``alembic check`` tuple ``to_diff_tuple()`` and its
-``reverse()``).
+and its ``comparison.Comparison``) and one entry in ``KINDS``; its operations are ``operations.ChangeOp``s in its
+``operations.ChangeOps`` container, and each describes itself (its log line ``describe()``, its
+drift-report ``row()``, its ``alembic check`` tuple ``to_diff_tuple()`` and its ``reverse()``).
 
 ``KINDS`` is in the order of comparison: each kind gets what the kinds before it hand on
 (``comparison.Handoff``), and its operations run around theirs.
@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Any
 
-from alembic.operations.ops import OpContainer
 from sqlalchemy.engine import Connection
 
 from alembic_wfplugin.comparison import Comparison
 from alembic_wfplugin.domain import comparison as domain_comparison
 from alembic_wfplugin.domain.ops import DomainOps
 from alembic_wfplugin.domain.render import render_domain_ops
+from alembic_wfplugin.operations import ChangeOp, ChangeOps
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows.cache import ComparisonCache
@@ -32,15 +32,11 @@ from alembic_wfplugin.workflows.ops import WorkflowOps
 from alembic_wfplugin.workflows.render import render_workflow_ops
 
 
-class ReportedOp(Protocol):
-    def row(self) -> tuple[str, str, str, str, str]: ...
-
-
 @dataclass(frozen=True)
 class Kind:
     compared: str  # what a run that compares it names: "workflow registration"
     switched_on: Callable[[Mapping[str, Any]], bool]  # by the options of env.py's context.configure()
-    container: type[OpContainer]  # what it adds to a revision's operations
+    container: type[ChangeOps[Any]]  # what it adds to a revision's operations
     render: Callable[[Any, Any], list[str]]  # alembic's renderer of that container
     read_database: Callable[[Connection, Callable[[], None]], str]  # (connection, before_sending): its rows as text
     comparison: Callable[[Connection, Options, ComparisonCache], Comparison]  # one run's reading and diff
@@ -74,7 +70,7 @@ def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: 
     return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]
 
 
-def reported_ops(containers: list[Any]) -> list[ReportedOp]:
+def reported_ops(containers: list[Any]) -> list[ChangeOp]:
     """The operations of every kind among ``containers`` (a revision's), in the order they run."""
     ours = tuple(kind.container for kind in KINDS)
-    return [cast(ReportedOp, op) for container in containers if isinstance(container, ours) for op in container.ops]
+    return [op for container in containers if isinstance(container, ours) for op in container.operations]

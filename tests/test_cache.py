@@ -72,7 +72,7 @@ def run_comparator(connection: sa.Connection, cache_dir: Path | bool, **options:
     context = MigrationContext.configure(connection, opts=opts)
     upgrade_ops = UpgradeOps()
     compare.compare_workflows(AutogenContext(context), upgrade_ops)
-    return [op for container in upgrade_ops.ops if isinstance(container, WorkflowOps) for op in container.workflow_ops]
+    return [op for container in upgrade_ops.ops if isinstance(container, WorkflowOps) for op in container.operations]
 
 
 def added_target(ops: list[WorkflowOp], name: str = "cached_wf") -> str:

@@ -34,6 +34,7 @@ SHELL = (
     "alembic_wfplugin.comparison",
     "alembic_wfplugin.compat",
     "alembic_wfplugin.kinds",
+    "alembic_wfplugin.operations",
     "alembic_wfplugin.pgserver",
     "alembic_wfplugin.plugin",
     "alembic_wfplugin.runtime",

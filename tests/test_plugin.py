@@ -79,7 +79,7 @@ def test_register_and_plugin_together_compare_once(
             context = MigrationContext.configure(connection, opts=opts)
             upgrade_ops = produce_migrations(context, sa.MetaData()).upgrade_ops
         containers = [op for op in upgrade_ops.ops if isinstance(op, WorkflowOps)]
-        print(len(containers), sorted(op.name for op in containers[0].workflow_ops if op.kind == "add"))
+        print(len(containers), sorted(op.name for op in containers[0].operations if op.kind == "add"))
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -93,7 +93,7 @@ TUTORIAL = set(TUTORIAL_WORKFLOWS)
 
 
 def created(ops: WorkflowOps) -> set[str]:
-    return {op.spec.name for op in ops.workflow_ops if isinstance(op, AddWorkflowOp)}
+    return {op.spec.name for op in ops.operations if isinstance(op, AddWorkflowOp)}
 
 
 def expected_created(connection: sa.Connection) -> set[str]:

@@ -209,11 +209,11 @@ def test_reverse_of_add_is_retire_and_back() -> None:
     ops = WorkflowOps([RetireWorkflowOp(SPECS[0]), AddWorkflowOp(SPECS[2])])
     reverse = ops.reverse()
     assert [type(op).__name__ for op in reverse.ops] == ["RetireWorkflowOp", "AddWorkflowOp"]
-    assert [op.name for op in reverse.workflow_ops] == ["task_y", "create_user"]
-    assert [op.reason for op in reverse.workflow_ops] == [f"undoes: {SPECS[2].reason}", f"undoes: {SPECS[0].reason}"]
-    assert [op.spec for op in reverse.reverse().workflow_ops] == [  # type: ignore[attr-defined]
+    assert [op.name for op in reverse.operations] == ["task_y", "create_user"]
+    assert [op.reason for op in reverse.operations] == [f"undoes: {SPECS[2].reason}", f"undoes: {SPECS[0].reason}"]
+    assert [op.spec for op in reverse.reverse().operations] == [  # type: ignore[attr-defined]
         op.spec  # type: ignore[attr-defined]
-        for op in ops.workflow_ops
+        for op in ops.operations
     ]
     assert UpgradeOps(ops=[ops]).as_diffs() == [
         ("retire_workflow", "create_user", "CREATE", "User"),
@@ -226,7 +226,7 @@ def test_reverse_of_add_is_retire_and_back() -> None:
 def test_reverse_of_update_and_links() -> None:
     update = UpdateWorkflowOp("x", [ColumnChange("target", "SYSTEM", "VALIDATE")], reason="r")
     link, unlink = LinkProductsOp("x", ["A", "B"], reason="l"), UnlinkProductsOp("x", ["C"], reason="u")
-    reverse = WorkflowOps([update, link, unlink]).reverse().workflow_ops
+    reverse = WorkflowOps([update, link, unlink]).reverse().operations
     assert [type(op).__name__ for op in reverse] == ["LinkProductsOp", "UnlinkProductsOp", "UpdateWorkflowOp"]
     assert reverse[2].changes == (ColumnChange("target", "VALIDATE", "SYSTEM"),)  # type: ignore[attr-defined]
     assert [(op.products, op.reason) for op in reverse[:2]] == [  # type: ignore[attr-defined]

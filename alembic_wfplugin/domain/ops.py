@@ -5,15 +5,11 @@ workflow links go first, and a downgrade brings the product back before linking 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
-
-from alembic.operations.ops import MigrateOperation, OpContainer
-
 from alembic_wfplugin.domain.model import DomainChange
+from alembic_wfplugin.operations import ChangeOp, ChangeOps, Row
 
 
-class DomainOp(MigrateOperation):
+class DomainOp(ChangeOp):
     def __init__(self, change: DomainChange) -> None:
         self.change = change
 
@@ -23,26 +19,12 @@ class DomainOp(MigrateOperation):
     def describe(self) -> str:
         return self.change.describe()
 
-    def row(self) -> tuple[str, str, str, str, str]:
+    def row(self) -> Row:
         return self.change.row()
 
     def to_diff_tuple(self) -> tuple[str, ...]:
         return (f"{self.change.action}_{self.change.kind}", *self.change.key)
 
-    def __repr__(self) -> str:
-        return f"DomainOp({self.describe()})"
 
-
-class DomainOps(OpContainer):
-    def __init__(self, ops: Sequence[DomainOp]) -> None:
-        super().__init__(ops)
-
-    @property
-    def domain_ops(self) -> list[DomainOp]:
-        return cast(list[DomainOp], self.ops)
-
-    def reverse(self) -> DomainOps:
-        return DomainOps([op.reverse() for op in reversed(self.domain_ops)])
-
-    def __repr__(self) -> str:
-        return f"DomainOps({list(self.ops)!r})"
+class DomainOps(ChangeOps[DomainOp]):
+    """All domain-model operations of one revision in one place (additions, or removals), in the order they run."""

@@ -584,7 +584,7 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange], imp
 
 def render_domain_ops(autogen_context: AutogenContext, container: DomainOps) -> list[str]:
     imports: set[str] = autogen_context.imports
-    ops: list[DomainOp] = container.domain_ops
+    ops: list[DomainOp] = container.operations
     lines = []
     defined = {code.name for code in imports if isinstance(code, ModuleCode)}
     records = any(op.change.action in ("add", "remove") for op in ops)

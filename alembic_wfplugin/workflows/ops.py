@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import ClassVar, cast
+from typing import ClassVar
 
-from alembic.operations.ops import MigrateOperation, OpContainer
-
+from alembic_wfplugin.operations import ChangeOp, ChangeOps, Row
 from alembic_wfplugin.pysource import Value
 from alembic_wfplugin.workflows.model import ColumnChange, WorkflowSpec
 
 
-class WorkflowOp(MigrateOperation):
+class WorkflowOp(ChangeOp):
     kind: ClassVar[str]  # the one word for this change: rename, add, retire, update, link, unlink
     name: str  # the workflow
     reason: str
@@ -27,8 +26,7 @@ class WorkflowOp(MigrateOperation):
         """(target, products): the drift report's details and the log line's."""
         raise NotImplementedError
 
-    def row(self) -> tuple[str, str, str, str, str]:
-        """(kind, name, change, details, why) for the drift report."""
+    def row(self) -> Row:
         return ("workflow", self.name, self.kind, "; ".join(part for part in self.details() if part), self.reason)
 
     def describe(self) -> str:
@@ -37,9 +35,6 @@ class WorkflowOp(MigrateOperation):
         return f"{self.kind}{'d' if self.kind.endswith('e') else 'ed'} workflow {self.name!r}" + (
             f" ({', '.join(part for part in (target, products) if part)})" if target or products else ""
         )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.describe()})"
 
 
 class SpecOp(WorkflowOp):
@@ -174,18 +169,5 @@ class UnlinkProductsOp(ProductLinksOp):
         return LinkProductsOp(self.name, self.products, reason=f"undoes: {self.reason}")
 
 
-class WorkflowOps(OpContainer):
+class WorkflowOps(ChangeOps[WorkflowOp]):
     """All workflow operations of one revision, in the order they run."""
-
-    def __init__(self, ops: Sequence[WorkflowOp]) -> None:
-        super().__init__(ops)
-
-    @property
-    def workflow_ops(self) -> list[WorkflowOp]:
-        return cast(list[WorkflowOp], self.ops)
-
-    def reverse(self) -> WorkflowOps:
-        return WorkflowOps([op.reverse() for op in reversed(self.workflow_ops)])
-
-    def __repr__(self) -> str:
-        return f"WorkflowOps({list(self.ops)!r})"

@@ -354,7 +354,7 @@ def render_unlinks(ops: Sequence[UnlinkProductsOp], imports: set[str]) -> list[s
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
     # sqlalchemy is imported as ``sa`` by both alembic's and orchestrator-core's revision templates.
     lines: list[str] = []
-    ops = container.workflow_ops
+    ops = container.operations
     index = 0
     while index < len(ops):
         kind = type(ops[index])
