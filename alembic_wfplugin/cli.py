@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from alembic.autogenerate.api import RevisionContext
 from alembic.config import Config
@@ -223,7 +223,7 @@ def pending_revisions(script_directory: ScriptDirectory, current: Sequence[str])
     return [script.revision for script in reversed(list(scripts)) if script.revision not in current]
 
 
-def report(ops: Sequence[ChangeOp], out: TextIO, *, compared: str = "workflow registration") -> None:
+def report(ops: Sequence[ChangeOp[Any]], out: TextIO, *, compared: str = "workflow registration") -> None:
     """One table for every kind of change (kind, name, change, details, why), in the order the revision
     runs them; or what was compared, in sync."""
     if not ops:

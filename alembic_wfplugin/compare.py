@@ -118,8 +118,8 @@ def _compare(autogen_context: AutogenContext, upgrade_ops: UpgradeOps) -> Any:
     # each kind's operations around the later kinds': its "before" ahead of theirs, its "after" behind them
     compared = list(zip(kinds, results, strict=True))
     containers = [
-        *(kind.container(result.before) for kind, result in compared),
-        *(kind.container(result.after) for kind, result in reversed(compared)),
+        *(kind.container.of(result.before) for kind, result in compared),
+        *(kind.container.of(result.after) for kind, result in reversed(compared)),
     ]
     logged: list[Any] = [op for container in containers for op in container.ops]
     for op in logged:

@@ -1,9 +1,10 @@
 """The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
 the comparator (``compare.py``), the renderers alembic dispatches to, the drift report, and what
-"nothing to do" and "in sync" name. A kind is a package (its model, reading, diff, operations, renderer
-and its ``comparison.Comparison``) and one entry in ``KINDS``; its operations are ``operations.ChangeOp``s in its
-``operations.ChangeOps`` container, and each describes itself (its log line ``describe()``, its
-drift-report ``row()``, its ``alembic check`` tuple ``to_diff_tuple()`` and its ``reverse()``).
+"nothing to do" and "in sync" name. A kind is a package (its model, reading, diff, changes, renderer
+and its ``comparison.Comparison``) and one entry in ``KINDS``. Its changes are frozen values of its pure
+core, each describing itself (its log line ``describe()``, its drift-report ``row()``, its ``alembic
+check`` tuple ``diff_tuple()`` and its ``reversed()``); the comparator wraps each in an
+``operations.ChangeOp`` and puts them in the kind's ``operations.ChangeOps`` container.
 
 ``KINDS`` is in the order of comparison: each kind gets what the kinds before it hand on
 (``comparison.Handoff``), and its operations run around theirs.
@@ -70,7 +71,7 @@ def compared_names(opts: Mapping[str, Any], *, schema: bool = False, joined_by: 
     return ", ".join(names[:-1]) + f" {joined_by} " + names[-1] if len(names) > 1 else names[0]
 
 
-def reported_ops(containers: list[Any]) -> list[ChangeOp]:
+def reported_ops(containers: list[Any]) -> list[ChangeOp[Any]]:
     """The operations of every kind among ``containers`` (a revision's), in the order they run."""
     ours = tuple(kind.container for kind in KINDS)
     return [op for container in containers if isinstance(container, ours) for op in container.operations]

@@ -46,11 +46,11 @@ MUTATIONS = [
     ),
     (
         "add before retire",
-        "alembic_wfplugin/workflows/comparison.py",
-        "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n"
-        "        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),\n",
-        "        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),\n"
-        "        *(RetireWorkflowOp(spec) for spec in changes.retired),\n",
+        "alembic_wfplugin/workflows/changes.py",
+        "        *(RetireWorkflow(spec) for spec in changes.retired),\n"
+        "        *(AddWorkflow(spec, restores(spec)) for spec in changes.made_live),\n",
+        "        *(AddWorkflow(spec, restores(spec)) for spec in changes.made_live),\n"
+        "        *(RetireWorkflow(spec) for spec in changes.retired),\n",
         ["tests/test_plugin.py"],
     ),
     (
@@ -181,7 +181,7 @@ MUTATIONS = [
     ),
     (
         "validation: a renamed workflow's downgrade retires it",
-        "alembic_wfplugin/workflows/ops.py",
+        "alembic_wfplugin/workflows/changes.py",
         "        if self.restores is not None:",
         "        if False:",
         ["tests/test_validation.py"],

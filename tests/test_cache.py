@@ -27,9 +27,10 @@ from alembic_wfplugin.workflows import cache as cache_module
 from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows import module_files
 from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declared_digest
+from alembic_wfplugin.workflows.changes import AddWorkflow, WorkflowChange
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.module_files import ModuleFiles
-from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOp, WorkflowOps
+from alembic_wfplugin.workflows.ops import WorkflowOps
 from tests.revision_code import rendered, run_rendered
 
 PACKAGE = "cachewf"
@@ -61,7 +62,7 @@ def package(tmp_path: Path, registry: MutableMapping[str, Any]) -> Iterator[Path
         del sys.modules[name]
 
 
-def run_comparator(connection: sa.Connection, cache_dir: Path | bool, **options: object) -> list[WorkflowOp]:
+def run_comparator(connection: sa.Connection, cache_dir: Path | bool, **options: object) -> list[WorkflowChange]:
     """One autogenerate comparison in this process, as ``main.py db revision --autogenerate`` runs it."""
     opts = {
         "autogenerate_plugins": ["alembic_wfplugin"],
@@ -72,11 +73,13 @@ def run_comparator(connection: sa.Connection, cache_dir: Path | bool, **options:
     context = MigrationContext.configure(connection, opts=opts)
     upgrade_ops = UpgradeOps()
     compare.compare_workflows(AutogenContext(context), upgrade_ops)
-    return [op for container in upgrade_ops.ops if isinstance(container, WorkflowOps) for op in container.operations]
+    return [
+        change for container in upgrade_ops.ops if isinstance(container, WorkflowOps) for change in container.changes
+    ]
 
 
-def added_target(ops: list[WorkflowOp], name: str = "cached_wf") -> str:
-    (target,) = [op.spec.target for op in ops if isinstance(op, AddWorkflowOp) and op.spec.name == name]
+def added_target(changes: list[WorkflowChange], name: str = "cached_wf") -> str:
+    (target,) = [c.spec.target for c in changes if isinstance(c, AddWorkflow) and c.spec.name == name]
     return target
 
 
@@ -231,10 +234,10 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
     connection.execute(
         sa.text("INSERT INTO workflows (name, target, description, is_task) VALUES ('cached_wf', 'MODIFY', 'C', false)")
     )
-    core_ops = run_comparator(connection, tmp_path / "cache")  # orchestrator-core's own drift, if any
-    assert not [op for op in core_ops if getattr(getattr(op, "spec", None), "name", None) == "cached_wf"]
-    if core_ops:  # 4.8 leaves task_validate_product_type's is_task false: apply the fix, as a revision would
-        run_rendered(rendered(UpgradeOps([WorkflowOps(core_ops)])), connection)
+    core_drift = run_comparator(connection, tmp_path / "cache")  # orchestrator-core's own drift, if any
+    assert not [change for change in core_drift if change.name == "cached_wf"]
+    if core_drift:  # 4.8 leaves task_validate_product_type's is_task false: apply the fix, as a revision would
+        run_rendered(rendered(UpgradeOps([WorkflowOps.of(core_drift)])), connection)
         assert run_comparator(connection, tmp_path / "cache") == []  # in sync now: remembered as such
     calls: list[object] = []
     real_diff = workflow_comparison.diff_workflows
@@ -257,9 +260,9 @@ def test_a_comparison_that_found_nothing_is_skipped_only_while_nothing_changed(
     assert warnings() == compared  # and it warns of what the comparison it stands for warned of
 
     connection.execute(sa.text("UPDATE workflows SET target = 'CREATE' WHERE name = 'cached_wf'"))
-    ops = run_comparator(connection, tmp_path / "cache")
+    changes = run_comparator(connection, tmp_path / "cache")
     assert len(calls) == 1
-    assert [op.kind for op in ops] == ["update"]
+    assert [change.word for change in changes] == ["update"]
 
     connection.execute(sa.text("UPDATE workflows SET target = 'MODIFY' WHERE name = 'cached_wf'"))
     assert run_comparator(connection, tmp_path / "cache") == []

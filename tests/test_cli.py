@@ -10,16 +10,16 @@ import pytest
 
 from alembic_wfplugin.cli import report
 from alembic_wfplugin.domain.model import DomainChange
-from alembic_wfplugin.domain.ops import DomainOp
-from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
-from alembic_wfplugin.workflows.ops import (
-    AddWorkflowOp,
-    LinkProductsOp,
-    RetireWorkflowOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
+from alembic_wfplugin.operations import ChangeOp
+from alembic_wfplugin.workflows.changes import (
+    AddWorkflow,
+    LinkProducts,
+    RetireWorkflow,
+    UnlinkProducts,
+    UpdateWorkflow,
+    WorkflowChange,
 )
+from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
 from tests.fixture_app import FixtureApp
 
 
@@ -110,8 +110,8 @@ class Terminal(io.StringIO):
         return True
 
 
-def every_change_kind() -> list[WorkflowOp]:
-    add = AddWorkflowOp(
+def every_change_kind() -> list[ChangeOp[WorkflowChange]]:
+    add = AddWorkflow(
         WorkflowSpec(
             "create_port",
             "CREATE",
@@ -121,17 +121,17 @@ def every_change_kind() -> list[WorkflowOp]:
             reason="declared in workflows/port/create_port.py, not in the database",
         )
     )
-    retire = RetireWorkflowOp(
+    retire = RetireWorkflow(
         WorkflowSpec("create_old", "CREATE", "Old", False, Links(products=("Port 1G",)), reason="not declared")
     )
-    update = UpdateWorkflowOp(
+    update = UpdateWorkflow(
         "validate_port",
         [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)],
         reason="target is 'SYSTEM' ...",
     )
-    link = LinkProductsOp("modify_port", ["Port 10G", "Port 1G"], reason="products added after ...")
-    unlink = UnlinkProductsOp("terminate_port", ["Port 1G"], reason="product removed ...")
-    return [add, retire, update, link, unlink]
+    link = LinkProducts("modify_port", ["Port 10G", "Port 1G"], reason="products added after ...")
+    unlink = UnlinkProducts("terminate_port", ["Port 1G"], reason="product removed ...")
+    return [ChangeOp(change) for change in (add, retire, update, link, unlink)]
 
 
 def test_report_shows_every_change_kind() -> None:
@@ -191,14 +191,14 @@ def test_report_in_sync() -> None:
 
 def test_one_table_holds_every_kind_of_change_in_the_order_the_revision_runs_them() -> None:
     """Domain-model changes and workflow changes in one table; a change word without a colour gets none."""
-    product = DomainOp(
+    product = ChangeOp(
         DomainChange("add", "product", ("Port 10G",), {"product_type": "Port"}, reason="in SUBSCRIPTION_MODEL_REGISTRY")
     )
-    field = DomainOp(
+    field = ChangeOp(
         DomainChange("add", "block_resource_type", ("PortBlock", "mtu"), reason="a field of block PortBlock")
     )
-    renamed = DomainOp(DomainChange("rename", "product_block", ("Old", "New"), reason="wfplugin_renames"))
-    removed = DomainOp(DomainChange("remove", "resource_type", ("age",), reason="not in the code"))
+    renamed = ChangeOp(DomainChange("rename", "product_block", ("Old", "New"), reason="wfplugin_renames"))
+    removed = ChangeOp(DomainChange("remove", "resource_type", ("age",), reason="not in the code"))
     out = Terminal()
     report([renamed, product, field, *every_change_kind()[:1], removed], out, compared="workflow registration and X")
     lines = re.sub(r"\033\[\d+m", "", out.getvalue()).splitlines()

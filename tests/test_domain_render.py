@@ -15,7 +15,7 @@ import pytest
 from alembic.operations.ops import UpgradeOps
 
 from alembic_wfplugin.domain.model import DomainChange
-from alembic_wfplugin.domain.ops import DomainOp, DomainOps
+from alembic_wfplugin.domain.ops import DomainOps
 from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered_revision, ruff_formatted
 
 # Names that must stay literals: quotes of both kinds, backslashes, braces (remove_rows formats its
@@ -55,8 +55,8 @@ REMOVALS = [
 
 
 def revision() -> str:
-    additions = DomainOps([DomainOp(change) for change in sorted(ADDITIONS, key=lambda c: c.sort_key)])
-    removals = DomainOps([DomainOp(change) for change in sorted(REMOVALS, key=lambda c: c.sort_key)])
+    additions = DomainOps.of(sorted(ADDITIONS, key=lambda c: c.sort_key))
+    removals = DomainOps.of(sorted(REMOVALS, key=lambda c: c.sort_key))
     return rendered_revision(UpgradeOps([additions, removals]))
 
 
@@ -127,7 +127,7 @@ def test_every_kind_of_change_has_its_words_in_one_entry_naming_what_it_changes(
     for change in [*changes, *(change.reversed() for change in changes)]:
         line = change.describe()
         assert all(repr(name) in line for name in change.key if name != "attr"), line
-        kind, name, action, _details, why = DomainOp(change).row()
+        kind, name, action, _details, why = change.row()
         assert (kind, action, why) == (KINDS[change.kind].label, change.action, change.reason)
         assert name and name in ", ".join(change.key)
     fixed_input = DomainChange("add", "fixed_input", ("P", "speed"), {"value": "1000"})
@@ -135,6 +135,6 @@ def test_every_kind_of_change_has_its_words_in_one_entry_naming_what_it_changes(
     assert fixed_input.reversed().describe() == "removed fixed input 'speed' = '1000' from product 'P'"
     moved = DomainChange("rename", "block_resource_type", ("B", "old", "new"))
     assert moved.describe() == "renamed resource type 'old' -> 'new' of product block 'B'"
-    assert DomainOp(moved).row() == ("block resource type", "B, old", "rename", "-> new", "")
+    assert moved.row() == ("block resource type", "B, old", "rename", "-> new", "")
     root = DomainChange("add", "root_instance", ("P", "port", "PortBlock"))
-    assert DomainOp(root).row()[1:4] == ("P", "add", "an instance of block PortBlock in each subscription")
+    assert root.row()[1:4] == ("P", "add", "an instance of block PortBlock in each subscription")

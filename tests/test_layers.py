@@ -16,6 +16,7 @@ CORE = (
     "alembic_wfplugin.options",
     "alembic_wfplugin.pysource",
     "alembic_wfplugin.workflows.model",
+    "alembic_wfplugin.workflows.changes",
     "alembic_wfplugin.workflows.diff",
     "alembic_wfplugin.workflows.links",
     "alembic_wfplugin.workflows.checks",

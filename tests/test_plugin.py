@@ -20,8 +20,8 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import compare, compat
 from alembic_wfplugin.compare import no_schema_objects
-from alembic_wfplugin.workflows import comparison as workflow_comparison
-from alembic_wfplugin.workflows.ops import AddWorkflowOp, WorkflowOps
+from alembic_wfplugin.workflows.changes import AddWorkflow, workflow_changes
+from alembic_wfplugin.workflows.ops import WorkflowOps
 from tests.fixture_app import TUTORIAL_WORKFLOWS
 
 
@@ -79,7 +79,7 @@ def test_register_and_plugin_together_compare_once(
             context = MigrationContext.configure(connection, opts=opts)
             upgrade_ops = produce_migrations(context, sa.MetaData()).upgrade_ops
         containers = [op for op in upgrade_ops.ops if isinstance(op, WorkflowOps)]
-        print(len(containers), sorted(op.name for op in containers[0].operations if op.kind == "add"))
+        print(len(containers), sorted(change.name for change in containers[0].changes if change.word == "add"))
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
@@ -93,7 +93,7 @@ TUTORIAL = set(TUTORIAL_WORKFLOWS)
 
 
 def created(ops: WorkflowOps) -> set[str]:
-    return {op.spec.name for op in ops.operations if isinstance(op, AddWorkflowOp)}
+    return {change.spec.name for change in ops.changes if isinstance(change, AddWorkflow)}
 
 
 def expected_created(connection: sa.Connection) -> set[str]:
@@ -206,5 +206,5 @@ def test_operations_run_in_the_documented_order() -> None:
         linked=(LinkChange("w", ("P",)),),
         unlinked=(LinkChange("w", ("Q",)),),
     )
-    kinds = [op.kind for op in workflow_comparison.workflow_ops(changes)]
+    kinds = [change.word for change in workflow_changes(changes)]
     assert kinds == ["retire", "add", "update", "link", "unlink"]

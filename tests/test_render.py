@@ -15,17 +15,17 @@ import sqlalchemy as sa
 from alembic.operations.ops import UpgradeOps
 
 from alembic_wfplugin.pysource import py_str
-from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
-from alembic_wfplugin.workflows.ops import (
-    AddWorkflowOp,
-    LinkProductsOp,
-    RenameWorkflowOp,
-    RetireWorkflowOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
-    WorkflowOps,
+from alembic_wfplugin.workflows.changes import (
+    AddWorkflow,
+    LinkProducts,
+    RenameWorkflow,
+    RetireWorkflow,
+    UnlinkProducts,
+    UpdateWorkflow,
+    WorkflowChange,
 )
+from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.workflows.ops import WorkflowOps
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered, ruff_formatted, run_rendered
 
@@ -88,21 +88,21 @@ SPECS = [
     WorkflowSpec("modify_every", "MODIFY", HOSTILE[0], False, Links(every_product=True), reason=HOSTILE[9]),
 ]
 # Every kind of change, twice where a kind could mix its entries up, with hostile names and reasons.
-ALL_KINDS: list[WorkflowOp] = [
-    RenameWorkflowOp("old_name", "create_user", reason=HOSTILE[2]),
-    RenameWorkflowOp(HOSTILE[1], HOSTILE[0], soft_delete=True, reason=HOSTILE_REASONS[9]),
-    RetireWorkflowOp(SPECS[0]),
-    RetireWorkflowOp(SPECS[1]),
-    *(AddWorkflowOp(spec) for spec in SPECS),
-    AddWorkflowOp(WorkflowSpec(HOSTILE[5], "MODIFY", "d", False, kept_links=(HOSTILE[1],), overwrite_description=True)),
-    UpdateWorkflowOp(
+ALL_KINDS: list[WorkflowChange] = [
+    RenameWorkflow("old_name", "create_user", reason=HOSTILE[2]),
+    RenameWorkflow(HOSTILE[1], HOSTILE[0], soft_delete=True, reason=HOSTILE_REASONS[9]),
+    RetireWorkflow(SPECS[0]),
+    RetireWorkflow(SPECS[1]),
+    *(AddWorkflow(spec) for spec in SPECS),
+    AddWorkflow(WorkflowSpec(HOSTILE[5], "MODIFY", "d", False, kept_links=(HOSTILE[1],), overwrite_description=True)),
+    UpdateWorkflow(
         "x", [ColumnChange("target", "SYSTEM", "VALIDATE"), ColumnChange("is_task", False, True)], reason=HOSTILE[5]
     ),
-    UpdateWorkflowOp(HOSTILE[2], [ColumnChange("description", "a", HOSTILE[4])], reason=HOSTILE_REASONS[12]),
-    LinkProductsOp("a", ["User internal"], reason=HOSTILE_REASONS[11]),
-    LinkProductsOp(HOSTILE[6], [HOSTILE[7], HOSTILE[0]], reason=HOSTILE_REASONS[10]),
-    UnlinkProductsOp("a", ["User external", HOSTILE[1]], reason=HOSTILE_REASONS[13]),
-    UnlinkProductsOp("b", ["User Group"], reason=HOSTILE_REASONS[14]),
+    UpdateWorkflow(HOSTILE[2], [ColumnChange("description", "a", HOSTILE[4])], reason=HOSTILE_REASONS[12]),
+    LinkProducts("a", ["User internal"], reason=HOSTILE_REASONS[11]),
+    LinkProducts(HOSTILE[6], [HOSTILE[7], HOSTILE[0]], reason=HOSTILE_REASONS[10]),
+    UnlinkProducts("a", ["User external", HOSTILE[1]], reason=HOSTILE_REASONS[13]),
+    UnlinkProducts("b", ["User Group"], reason=HOSTILE_REASONS[14]),
 ]
 
 
@@ -135,12 +135,12 @@ def entries(tree: ast.AST) -> dict[str, int]:
 
 @pytest.mark.parametrize("line_length", [79, 88, 100, 120])
 def test_rendered_operations_are_ruff_formatted_whatever_the_line_length(line_length: int) -> None:
-    source = body(WorkflowOps(ALL_KINDS))
+    source = body(WorkflowOps.of(ALL_KINDS))
     assert ruff_formatted(source, line_length) == source
 
 
 def test_rendered_operations_are_valid_python_with_only_expected_calls() -> None:
-    source = body(WorkflowOps(ALL_KINDS))
+    source = body(WorkflowOps.of(ALL_KINDS))
     compile(source, "<revision>", "exec")
     tree = ast.parse(source)
     assert calls(tree) == GENERATED_CALLS - {"entry.get", "kind['in_use'].format"}  # all but domain models' ones
@@ -170,13 +170,13 @@ def test_rendered_operations_are_valid_python_with_only_expected_calls() -> None
 
 
 def test_reasons_show_escaped_in_one_comment_line_each() -> None:
-    ops = WorkflowOps(
+    ops = WorkflowOps.of(
         [
             *(
-                UpdateWorkflowOp(f"w{i}", [ColumnChange("target", "A", "B")], reason=r)
+                UpdateWorkflow(f"w{i}", [ColumnChange("target", "A", "B")], reason=r)
                 for i, r in enumerate(HOSTILE_REASONS)
             ),
-            *(LinkProductsOp(reason, ["p"], reason=reason) for reason in HOSTILE_REASONS),  # hostile names too
+            *(LinkProducts(reason, ["p"], reason=reason) for reason in HOSTILE_REASONS),  # hostile names too
         ]
     )
     source = body(ops)
@@ -201,39 +201,40 @@ def test_reasons_show_escaped_in_one_comment_line_each() -> None:
 
 
 def test_empty_reason_is_still_ruff_stable() -> None:
-    source = body(WorkflowOps([LinkProductsOp("a", ["p"]), UnlinkProductsOp("a", ["q"], reason="why ")]))
+    source = body(WorkflowOps.of([LinkProducts("a", ["p"]), UnlinkProducts("a", ["q"], reason="why ")]))
     assert ruff_formatted(source) == source
 
 
 def test_reverse_of_add_is_retire_and_back() -> None:
-    ops = WorkflowOps([RetireWorkflowOp(SPECS[0]), AddWorkflowOp(SPECS[2])])
+    ops = WorkflowOps.of([RetireWorkflow(SPECS[0]), AddWorkflow(SPECS[2])])
     reverse = ops.reverse()
-    assert [type(op).__name__ for op in reverse.ops] == ["RetireWorkflowOp", "AddWorkflowOp"]
-    assert [op.name for op in reverse.operations] == ["task_y", "create_user"]
-    assert [op.reason for op in reverse.operations] == [f"undoes: {SPECS[2].reason}", f"undoes: {SPECS[0].reason}"]
-    assert [op.spec for op in reverse.reverse().operations] == [  # type: ignore[attr-defined]
-        op.spec  # type: ignore[attr-defined]
-        for op in ops.operations
+    assert isinstance(reverse, WorkflowOps)
+    assert [type(change).__name__ for change in reverse.changes] == ["RetireWorkflow", "AddWorkflow"]
+    assert [change.name for change in reverse.changes] == ["task_y", "create_user"]
+    assert [change.reason for change in reverse.changes] == [f"undoes: {SPECS[2].reason}", f"undoes: {SPECS[0].reason}"]
+    assert [change.spec for change in reverse.reverse().changes] == [  # type: ignore[attr-defined]
+        change.spec  # type: ignore[attr-defined]
+        for change in ops.changes
     ]
     assert UpgradeOps(ops=[ops]).as_diffs() == [
         ("retire_workflow", "create_user", "CREATE", "User"),
         ("add_workflow", "task_y", "SYSTEM", "no products"),
     ]
-    assert "AddWorkflowOp(added workflow 'task_y' (SYSTEM, no products))" in repr(ops)
-    assert "RetireWorkflowOp(retired workflow 'create_user' (CREATE, User))" in repr(ops)
+    assert "ChangeOp(added workflow 'task_y' (SYSTEM, no products))" in repr(ops)
+    assert "ChangeOp(retired workflow 'create_user' (CREATE, User))" in repr(ops)
 
 
 def test_reverse_of_update_and_links() -> None:
-    update = UpdateWorkflowOp("x", [ColumnChange("target", "SYSTEM", "VALIDATE")], reason="r")
-    link, unlink = LinkProductsOp("x", ["A", "B"], reason="l"), UnlinkProductsOp("x", ["C"], reason="u")
-    reverse = WorkflowOps([update, link, unlink]).reverse().operations
-    assert [type(op).__name__ for op in reverse] == ["LinkProductsOp", "UnlinkProductsOp", "UpdateWorkflowOp"]
+    update = UpdateWorkflow("x", [ColumnChange("target", "SYSTEM", "VALIDATE")], reason="r")
+    link, unlink = LinkProducts("x", ["A", "B"], reason="l"), UnlinkProducts("x", ["C"], reason="u")
+    reverse = WorkflowOps.of([update, link, unlink]).reverse().changes
+    assert [type(change).__name__ for change in reverse] == ["LinkProducts", "UnlinkProducts", "UpdateWorkflow"]
     assert reverse[2].changes == (ColumnChange("target", "VALIDATE", "SYSTEM"),)  # type: ignore[attr-defined]
-    assert [(op.products, op.reason) for op in reverse[:2]] == [  # type: ignore[attr-defined]
+    assert [(change.products, change.reason) for change in reverse[:2]] == [  # type: ignore[attr-defined]
         (("C",), "undoes: u"),
         (("A", "B"), "undoes: l"),
     ]
-    assert UpgradeOps(ops=[WorkflowOps([update, link, unlink])]).as_diffs() == [
+    assert UpgradeOps(ops=[WorkflowOps.of([update, link, unlink])]).as_diffs() == [
         ("update_workflow", "x", (("target", "SYSTEM", "VALIDATE"),)),
         ("link_workflow_products", "x", ("A", "B")),
         ("unlink_workflow_products", "x", ("C",)),
@@ -280,7 +281,7 @@ def add_process(connection: sa.Connection, name: str) -> None:
 def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes_them(
     connection: sa.Connection,
 ) -> None:
-    ops = WorkflowOps([AddWorkflowOp(spec) for spec in SPECS])
+    ops = WorkflowOps.of([AddWorkflow(spec) for spec in SPECS])
     run_rendered(body(ops), connection)
     names = [spec.name for spec in SPECS]
     every = ["User Group", "User external", "User internal"]
@@ -338,7 +339,7 @@ def test_add_brings_a_soft_deleted_row_back_and_links_it_exactly(
         kept_links=("User Group",),  # linked by hand: stays linked
         overwrite_description=overwrite_description,
     )
-    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    run_rendered(body(WorkflowOps.of([AddWorkflow(spec)])), connection)
     description = "the new description" if overwrite_description else "the old description"
     assert rows(connection, ["modify_old"]) == {
         "modify_old": ("MODIFY", description, False, None, ["User Group", "User external"])
@@ -347,10 +348,10 @@ def test_add_brings_a_soft_deleted_row_back_and_links_it_exactly(
     assert connection.execute(sa.text("SELECT count(*) FROM processes")).scalar() == 1
     # a kept product the row is not linked to stays unlinked, and running it again changes nothing
     spec = WorkflowSpec("modify_old", "MODIFY", "d", False, Links(every_product=True), kept_links=("User internal",))
-    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    run_rendered(body(WorkflowOps.of([AddWorkflow(spec)])), connection)
     again = rows(connection, ["modify_old"])
     assert again == {"modify_old": ("MODIFY", description, False, None, ["User Group", "User external"])}
-    run_rendered(body(WorkflowOps([AddWorkflowOp(spec)])), connection)
+    run_rendered(body(WorkflowOps.of([AddWorkflow(spec)])), connection)
     assert rows(connection, ["modify_old"]) == again
 
 
@@ -359,18 +360,18 @@ def test_rendered_updates_and_link_changes_round_trip(connection: sa.Connection)
     _, note_description, *_ = before["modify_note"]
     task_target, _, task_is_task, *_ = before["task_clean_up_tasks"]
     assert isinstance(note_description, str) and isinstance(task_target, str) and isinstance(task_is_task, bool)
-    ops = WorkflowOps(
+    ops = WorkflowOps.of(
         [
-            UpdateWorkflowOp("modify_note", [ColumnChange("description", note_description, HOSTILE[3])]),
-            UpdateWorkflowOp(
+            UpdateWorkflow("modify_note", [ColumnChange("description", note_description, HOSTILE[3])]),
+            UpdateWorkflow(
                 "task_clean_up_tasks",
                 [
                     ColumnChange("target", task_target, "MODIFY"),
                     ColumnChange("is_task", task_is_task, not task_is_task),
                 ],
             ),
-            UnlinkProductsOp("modify_note", ["User external", "User internal"]),
-            LinkProductsOp("task_clean_up_tasks", ["User Group"]),
+            UnlinkProducts("modify_note", ["User external", "User internal"]),
+            LinkProducts("task_clean_up_tasks", ["User Group"]),
         ]
     )
     run_rendered(body(ops), connection)
@@ -395,11 +396,11 @@ def test_add_linking_to_products_the_database_lacks_stops_and_rolls_back(
     connection: sa.Connection, links: Links, lacking: str
 ) -> None:
     before = everything(connection)
-    ops = WorkflowOps(
+    ops = WorkflowOps.of(
         [
-            RetireWorkflowOp(WorkflowSpec("modify_note", "MODIFY", "", False)),
-            AddWorkflowOp(SPECS[0]),
-            AddWorkflowOp(WorkflowSpec("create_port", "CREATE", "Create port", False, links)),
+            RetireWorkflow(WorkflowSpec("modify_note", "MODIFY", "", False)),
+            AddWorkflow(SPECS[0]),
+            AddWorkflow(WorkflowSpec("create_port", "CREATE", "Create port", False, links)),
         ]
     )
     with pytest.raises(RuntimeError) as raised:
@@ -417,9 +418,9 @@ def test_update_of_a_row_that_is_not_live_stops(connection: sa.Connection, state
     if state == "soft-deleted":
         connection.execute(sa.text("UPDATE workflows SET deleted_at = now() WHERE name = 'modify_note'"))
     name = "no_such_workflow" if state == "missing" else "modify_note"
-    update = UpdateWorkflowOp(name, [ColumnChange("target", "MODIFY", "SYSTEM")])
+    update = UpdateWorkflow(name, [ColumnChange("target", "MODIFY", "SYSTEM")])
     with pytest.raises(RuntimeError, match=f"Workflow '{name}' has no live row in this database"):
-        run_rendered(body(WorkflowOps([update])), connection)
+        run_rendered(body(WorkflowOps.of([update])), connection)
 
 
 @pytest.mark.parametrize(
@@ -434,5 +435,5 @@ def test_link_to_a_missing_product_or_workflow_stops(
 ) -> None:
     connection.execute(sa.text("DELETE FROM products_workflows"))
     with pytest.raises(RuntimeError, match=f"Cannot link workflow '{name}'.*has no {lacking}\\."):
-        run_rendered(body(WorkflowOps([LinkProductsOp(name, products)])), connection)
+        run_rendered(body(WorkflowOps.of([LinkProducts(name, products)])), connection)
     assert connection.execute(sa.text("SELECT count(*) FROM products_workflows")).scalar() == 0

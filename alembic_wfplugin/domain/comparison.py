@@ -15,7 +15,6 @@ from alembic_wfplugin.domain.declared import declared_domain
 from alembic_wfplugin.domain.defined import parse_shape, read_shape, read_usage, with_usage
 from alembic_wfplugin.domain.diff import diff_domain
 from alembic_wfplugin.domain.model import DeclaredDomain
-from alembic_wfplugin.domain.ops import DomainOp
 from alembic_wfplugin.domain.usage import usage_needed
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, value_digest
@@ -47,7 +46,7 @@ class DomainComparison:
         )
         return Compared(
             Handoff(domain.products, domain.renamed_products),
-            before=[DomainOp(change) for change in domain.additions],
-            after=[DomainOp(change) for change in domain.removals],
+            before=domain.additions,
+            after=domain.removals,
             warnings=unknown,
         )

@@ -17,7 +17,7 @@ RENAME_KEYS = ("products", "product_blocks", "resource_types", "fixed_inputs")
 @dataclass(frozen=True)
 class Words:
     """How people read one kind of domain change, in every place that shows it: the log line
-    (``DomainChange.describe``), the drift report's row and ``alembic check`` (``DomainOp``), the revision's
+    (``DomainChange.describe``), the drift report's row and ``alembic check``, the revision's
     comment above its entries. Templates over ``done`` ("added", ...), ``to`` ("to", "from"), ``label``,
     ``key`` and ``columns`` (the change's), formatted with ``str.format``."""
 
@@ -235,6 +235,10 @@ class DomainChange:
             return DomainChange("update", self.kind, self.key, columns, reason, not self.undoes, self.rank)
         action = "remove" if self.action == "add" else "add"
         return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes, self.rank)
+
+    def diff_tuple(self) -> tuple[str, ...]:
+        """What ``alembic check`` reports: ``("add_product", "User internal")``."""
+        return (f"{self.action}_{self.kind}", *self.key)
 
     def describe(self) -> str:
         """``added product 'User internal' (User)``: a log line in alembic's style."""

@@ -15,10 +15,11 @@ plain SQL (bound parameters) once per file, in a module-level dict that the same
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from alembic_wfplugin.domain.model import KINDS, DomainChange
-from alembic_wfplugin.domain.ops import DomainOp, DomainOps
+from alembic_wfplugin.domain.ops import DomainOps
 from alembic_wfplugin.pysource import (
     CONSTANTS,
     INDENT,
@@ -584,27 +585,18 @@ def render_changes(action: str, kind_name: str, changes: list[DomainChange], imp
 
 def render_domain_ops(autogen_context: AutogenContext, container: DomainOps) -> list[str]:
     imports: set[str] = autogen_context.imports
-    ops: list[DomainOp] = container.operations
+    changes = container.changes
     lines = []
     defined = {code.name for code in imports if isinstance(code, ModuleCode)}
-    records = any(op.change.action in ("add", "remove") for op in ops)
-    undoes = any(op.change.undoes and op.change.action == "remove" for op in ops)
-    downgrade = any(op.change.undoes for op in ops)
+    records = any(change.action in ("add", "remove") for change in changes)
+    undoes = any(change.undoes and change.action == "remove" for change in changes)
+    downgrade = any(change.undoes for change in changes)
     # once, at the start of the upgrade (its first container that adds or removes)
     if records and not downgrade and "prepare_created_rows" not in defined:
         lines.append(_function(imports, "prepare_created_rows") + "()")
-    index = 0
-    while index < len(ops):
-        first = ops[index].change
-        run = []
-        while index < len(ops) and (ops[index].change.action, ops[index].change.kind, ops[index].change.undoes) == (
-            first.action,
-            first.kind,
-            first.undoes,
-        ):
-            run.append(ops[index].change)
-            index += 1
-        lines += render_changes(first.action, first.kind, run, imports)
+    # each run of consecutive changes of one action and kind: one list of entries and one call
+    for (action, kind, _), run in groupby(changes, key=lambda change: (change.action, change.kind, change.undoes)):
+        lines += render_changes(action, kind, list(run), imports)
     # after the undoing of its additions (the downgrade's last container: additions ran first), which read
     # the records; the restorations of its removals, which ran before, record nothing
     if undoes:

@@ -13,20 +13,12 @@ from alembic_wfplugin import compat
 from alembic_wfplugin.comparison import Code, Compared, Handoff
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows.cache import ComparisonCache, value_digest
+from alembic_wfplugin.workflows.changes import workflow_changes
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Product, WorkflowChanges, WorkflowSpec
-from alembic_wfplugin.workflows.ops import (
-    AddWorkflowOp,
-    LinkProductsOp,
-    RenameWorkflowOp,
-    RetireWorkflowOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
-)
+from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Product
 
 
 def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:
@@ -61,7 +53,7 @@ class WorkflowComparison:
         warnings = [*changes.warnings]
         warnings += lacking_targets(declared, changes.end_links, state.products)
         warnings += scheduled_but_undeclared(declared, state, changes)
-        return Compared(handed, before=workflow_ops(changes), warnings=tuple(warnings))
+        return Compared(handed, before=workflow_changes(changes), warnings=tuple(warnings))
 
     def _declared(self) -> Mapping[str, DeclaredWorkflow]:
         return declared_workflows(self.registry, from_source=self.options.read_workflows == "source", cache=self.cache)
@@ -76,26 +68,3 @@ def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[st
     return {
         name: dataclasses.replace(row, products=tuple(map(product, row.products))) for name, row in workflows.items()
     }
-
-
-def workflow_ops(changes: WorkflowChanges) -> list[WorkflowOp]:
-    """The order they run in: rename, retire, add, update, link, unlink."""
-    renamed = {rename.new: rename for rename in changes.renamed}
-
-    def restores(spec: WorkflowSpec) -> WorkflowSpec | None:
-        """A renamed workflow's row as it was: what the downgrade writes back before renaming it back."""
-        rename = renamed.get(spec.name)
-        return (
-            None
-            if rename is None
-            else dataclasses.replace(rename.previous, overwrite_description=spec.overwrite_description)
-        )
-
-    return [
-        *(RenameWorkflowOp(r.old, r.new, was_deleted=r.was_deleted, reason=r.reason) for r in changes.renamed),
-        *(RetireWorkflowOp(spec) for spec in changes.retired),
-        *(AddWorkflowOp(spec, restores(spec)) for spec in changes.made_live),
-        *(UpdateWorkflowOp(update.name, update.changes, reason=update.reason) for update in changes.updated),
-        *(LinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.linked),
-        *(UnlinkProductsOp(link.workflow, link.products, reason=link.reason) for link in changes.unlinked),
-    ]

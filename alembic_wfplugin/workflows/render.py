@@ -1,4 +1,4 @@
-"""Operations -> Python source for the revision file.
+"""Workflow changes -> Python source for the revision file.
 
 Generated revisions are plain SQL run through SQLAlchemy: they import nothing from alembic_wfplugin and
 nothing from orchestrator-core, so they keep working after the plugin is uninstalled and after
@@ -14,6 +14,7 @@ literal that cannot break out, and travels to SQL as a bound parameter; the layo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from alembic_wfplugin.pysource import (
@@ -28,31 +29,31 @@ from alembic_wfplugin.pysource import (
     entry_literal,
     stop_if_source,
 )
+from alembic_wfplugin.workflows.changes import (
+    UNDOES,
+    AddWorkflow,
+    LinkProducts,
+    RenameWorkflow,
+    RetireWorkflow,
+    UnlinkProducts,
+    UpdateWorkflow,
+    WorkflowChange,
+)
 from alembic_wfplugin.workflows.defined import HAS_SCHEDULES
 from alembic_wfplugin.workflows.model import WorkflowSpec
-from alembic_wfplugin.workflows.ops import (
-    AddWorkflowOp,
-    LinkProductsOp,
-    RenameWorkflowOp,
-    RetireWorkflowOp,
-    UnlinkProductsOp,
-    UpdateWorkflowOp,
-    WorkflowOp,
-    WorkflowOps,
-)
+from alembic_wfplugin.workflows.ops import WorkflowOps
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
 
-UNDOES = "undoes: "  # the reason of a change a downgrade runs (ops.py): not shown, the header says it
+
+def _reason(change: WorkflowChange) -> str:
+    """A downgrade's reasons ("undoes: ...") are not shown: its header says it."""
+    return "" if change.reason.startswith(UNDOES) else change.reason
 
 
-def _reason(op: WorkflowOp) -> str:
-    return "" if op.reason.startswith(UNDOES) else op.reason
-
-
-def _undoing(ops: Sequence[WorkflowOp], header: str) -> list[str]:
-    return [header] if ops[0].reason.startswith(UNDOES) else []
+def _undoing(changes: Sequence[WorkflowChange], header: str) -> list[str]:
+    return [header] if changes[0].reason.startswith(UNDOES) else []
 
 
 ADD_COMMENT = """\
@@ -136,7 +137,7 @@ def add_entry(spec: WorkflowSpec) -> str:
     return entry_literal({key: value for key, value in values.items() if ADD_DEFAULTS.get(key, ...) != value})
 
 
-def render_adds(ops: Sequence[AddWorkflowOp], imports: set[str]) -> list[str]:
+def render_adds(changes: Sequence[AddWorkflow], imports: set[str]) -> list[str]:
     sql = Sql()
     check = [
         "lacking = []",
@@ -171,8 +172,10 @@ def render_adds(ops: Sequence[AddWorkflowOp], imports: set[str]) -> list[str]:
     )
     check.insert(0, "entries = [{**ADD_DEFAULTS, **workflow} for workflow in entries]")
     function = Function("add_workflows", [ADD_COMMENT], "workflow", loop, sql, before=check)
-    header = _undoing(ops, "# Workflows the upgrade retired, made live again.")
-    return block_source(imports, function, "added", header, [(_reason(op), add_entry(op.spec)) for op in ops])
+    header = _undoing(changes, "# Workflows the upgrade retired, made live again.")
+    return block_source(
+        imports, function, "added", header, [(_reason(change), add_entry(change.spec)) for change in changes]
+    )
 
 
 RENAME_COMMENT = """\
@@ -188,14 +191,15 @@ WHERE name = :old AND NOT EXISTS (SELECT 1 FROM workflows WHERE name = :new)
 """
 
 
-def render_renames(ops: Sequence[RenameWorkflowOp], imports: set[str]) -> list[str]:
+def render_renames(changes: Sequence[RenameWorkflow], imports: set[str]) -> list[str]:
     entries = [
-        (_reason(op), entry_literal({"old": op.old, "new": op.name, "soft_delete": op.soft_delete})) for op in ops
+        (_reason(change), entry_literal({"old": change.old, "new": change.name, "soft_delete": change.soft_delete}))
+        for change in changes
     ]
     sql = Sql()
     loop = [sql.run("RENAME", RENAME, "workflow")]
     function = Function("rename_workflows", [RENAME_COMMENT], "workflow", loop, sql)
-    header = _undoing(ops, "# Workflows the upgrade renamed, back to their old names.")
+    header = _undoing(changes, "# Workflows the upgrade renamed, back to their old names.")
     return block_source(imports, function, "renamed", header, entries)
 
 
@@ -234,8 +238,8 @@ WHERE name = :name AND deleted_at IS NULL
 """
 
 
-def render_retires(ops: Sequence[RetireWorkflowOp], imports: set[str]) -> list[str]:
-    entries = [(_reason(op), entry_literal({"name": op.name})) for op in ops]
+def render_retires(changes: Sequence[RetireWorkflow], imports: set[str]) -> list[str]:
+    entries = [(_reason(change), entry_literal({"name": change.name})) for change in changes]
     sql = Sql()
     has_schedules = ["has_schedules = " + sql.run("HAS_SCHEDULES", HAS_SCHEDULES, "{}") + ".scalar()"]
     schedules = (
@@ -252,7 +256,7 @@ def render_retires(ops: Sequence[RetireWorkflowOp], imports: set[str]) -> list[s
         sql.run("SOFT_DELETE", SOFT_DELETE, "workflow"),
     ]
     function = Function("retire_workflows", [RETIRE_COMMENT], "workflow", loop, sql, before=has_schedules)
-    header = _undoing(ops, "# Workflows the upgrade added, retired again.")
+    header = _undoing(changes, "# Workflows the upgrade added, retired again.")
     return block_source(imports, function, "retired", header, entries)
 
 
@@ -264,20 +268,20 @@ WHERE name = :name AND deleted_at IS NULL
 """
 
 
-def render_updates(ops: Sequence[UpdateWorkflowOp], imports: set[str]) -> list[str]:
+def render_updates(changes: Sequence[UpdateWorkflow], imports: set[str]) -> list[str]:
     entries = [
         (
-            _reason(op),
+            _reason(change),
             entry_literal(
                 {
-                    "name": op.name,
-                    "target": op.new_value("target"),
-                    "is_task": op.new_value("is_task"),
-                    "description": op.new_value("description"),
+                    "name": change.name,
+                    "target": change.new_value("target"),
+                    "is_task": change.new_value("is_task"),
+                    "description": change.new_value("description"),
                 }
             ),
         )
-        for op in ops
+        for change in changes
     ]
     sql = Sql()
     loop = [
@@ -290,7 +294,7 @@ def render_updates(ops: Sequence[UpdateWorkflowOp], imports: set[str]) -> list[s
         ),
     ]
     comment = ["# The columns of each live workflow that its entry gives (None: unchanged)."]
-    header = _undoing(ops, "# Columns the upgrade changed, set back.")
+    header = _undoing(changes, "# Columns the upgrade changed, set back.")
     function = Function("update_workflows", comment, "workflow", loop, sql)
     return block_source(imports, function, "updated", header, entries)
 
@@ -317,11 +321,13 @@ AND product_id IN (SELECT product_id FROM products WHERE name = ANY(CAST(:produc
 """
 
 
-def _link_entries(ops: Sequence[LinkProductsOp | UnlinkProductsOp]) -> list[tuple[str, str]]:
-    return [(_reason(op), entry_literal({"name": op.name, "products": list(op.products)})) for op in ops]
+def _link_entries(changes: Sequence[LinkProducts | UnlinkProducts]) -> list[tuple[str, str]]:
+    return [
+        (_reason(change), entry_literal({"name": change.name, "products": list(change.products)})) for change in changes
+    ]
 
 
-def render_links(ops: Sequence[LinkProductsOp], imports: set[str]) -> list[str]:
+def render_links(changes: Sequence[LinkProducts], imports: set[str]) -> list[str]:
     sql = Sql()
     loop = [
         "result = " + sql.run("LACKING_FOR_LINK", LACKING_FOR_LINK, "link"),
@@ -338,39 +344,32 @@ def render_links(ops: Sequence[LinkProductsOp], imports: set[str]) -> list[str]:
     ]
     comment = ["# Each live workflow linked to the products its entry names."]
     function = Function("link_workflows", comment, "link", loop, sql)
-    header = _undoing(ops, "# Product links the upgrade removed, added back.")
-    return block_source(imports, function, "linked", header, _link_entries(ops))
+    header = _undoing(changes, "# Product links the upgrade removed, added back.")
+    return block_source(imports, function, "linked", header, _link_entries(changes))
 
 
-def render_unlinks(ops: Sequence[UnlinkProductsOp], imports: set[str]) -> list[str]:
+def render_unlinks(changes: Sequence[UnlinkProducts], imports: set[str]) -> list[str]:
     sql = Sql()
     loop = [sql.run("UNLINK_BY_NAME", UNLINK_BY_NAME, "link")]
     comment = ["# Each workflow unlinked from the products its entry names."]
     function = Function("unlink_workflows", comment, "link", loop, sql)
-    header = _undoing(ops, "# Product links the upgrade added, removed.")
-    return block_source(imports, function, "unlinked", header, _link_entries(ops))
+    header = _undoing(changes, "# Product links the upgrade added, removed.")
+    return block_source(imports, function, "unlinked", header, _link_entries(changes))
 
 
 def render_workflow_ops(autogen_context: AutogenContext, container: WorkflowOps) -> list[str]:
     # sqlalchemy is imported as ``sa`` by both alembic's and orchestrator-core's revision templates.
     lines: list[str] = []
-    ops = container.operations
-    index = 0
-    while index < len(ops):
-        kind = type(ops[index])
-        run = []
-        while index < len(ops) and type(ops[index]) is kind:
-            run.append(ops[index])
-            index += 1
-        lines += RENDERERS[kind](run, autogen_context.imports)
+    for kind, run in groupby(container.changes, key=type):  # each run of one kind: one list and one call
+        lines += RENDERERS[kind](list(run), autogen_context.imports)
     return lines
 
 
-RENDERERS: dict[type[WorkflowOp], Callable[[list, set[str]], list[str]]] = {  # type: ignore[type-arg]
-    RenameWorkflowOp: render_renames,
-    RetireWorkflowOp: render_retires,
-    AddWorkflowOp: render_adds,
-    UpdateWorkflowOp: render_updates,
-    LinkProductsOp: render_links,
-    UnlinkProductsOp: render_unlinks,
+RENDERERS: dict[type[WorkflowChange], Callable[[list, set[str]], list[str]]] = {  # type: ignore[type-arg]
+    RenameWorkflow: render_renames,
+    RetireWorkflow: render_retires,
+    AddWorkflow: render_adds,
+    UpdateWorkflow: render_updates,
+    LinkProducts: render_links,
+    UnlinkProducts: render_unlinks,
 }
