@@ -20,10 +20,11 @@ define install
 	touch $(1)/.installed
 endef
 
-# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH.
+# orchestrator-core's `db revision` runs `python main.py db heads` and ruff through PATH. $(4): a
+# command to run it under (`nice` for the shorter suites).
 define pytest
 	@echo "=== tests on $(2)"
-	PATH="$(abspath $(1))/bin:$$PATH" $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS)
+	PATH="$(abspath $(1))/bin:$$PATH" $(4) $(1)/bin/python -m pytest $(3) $(PYTEST_ARGS)
 endef
 
 .PHONY: venv test test-5.5 test-4.8 test-4.4 test-5.0 demo lint bench mutants package cross-version compat clean
@@ -44,10 +45,14 @@ venv: .venv/.installed
 
 # The README's test command, and what CI runs: the whole suite in every environment of the matrix,
 # JOBS environments at a time (each with its own PostgreSQL; output kept together per environment).
-# One environment, quickly: make test ENVS=5.5 (or make test-5.5).
+# One environment, quickly: make test ENVS=5.5 (or make test-5.5). ALSO: more targets run in the same
+# parallel run (CI's checks), started as environments finish, so no core idles while the last suite
+# runs. 5.5.0's suite is the longest: the others run niced, so that it keeps a core of its own.
 JOBS ?= 3
+ALSO ?=
+SHORTER := nice -n 10
 test:
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS))
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS)) $(ALSO)
 
 test-5.5: .venv/.installed
 	$(call pytest,.venv,$(PINS_5.5))
@@ -57,17 +62,17 @@ test-5.5: .venv/.installed
 OTHER_RELEASE := -m "not release_independent"
 
 test-4.8: .venv-4.8/.installed
-	$(call pytest,.venv-4.8,$(PINS_4.8),$(OTHER_RELEASE))
+	$(call pytest,.venv-4.8,$(PINS_4.8),$(OTHER_RELEASE),$(SHORTER))
 
 test-4.4: .venv-4.4/.installed
-	$(call pytest,.venv-4.4,$(PINS_4.4),$(OTHER_RELEASE))
+	$(call pytest,.venv-4.4,$(PINS_4.4),$(OTHER_RELEASE),$(SHORTER))
 
 # The tutorial from an empty product table, and the drift report and alembic check over domain models.
 END_TO_END := tests/test_domain_models.py::test_tutorial_from_an_empty_product_table \
 	tests/test_domain_models.py::test_drift_report_and_alembic_check_cover_domain_models
 
 test-5.0: .venv-5.0/.installed
-	$(call pytest,.venv-5.0,$(PINS_5.0),$(OTHER_RELEASE) $(END_TO_END))
+	$(call pytest,.venv-5.0,$(PINS_5.0),$(OTHER_RELEASE) $(END_TO_END),$(SHORTER))
 
 demo: venv
 	PATH="$(abspath .venv)/bin:$$PATH" .venv/bin/python scripts/demo.py
