@@ -8,6 +8,10 @@ PYTHON ?= python3
 # public example application pins, runs two end-to-end domain-model tests (the tutorial among them) only
 # (its orchestrator-core takes twice as long to import, in every main.py the tests run).
 ENVS ?= 5.5 4.8 4.4 5.0
+VENV_5.5 := .venv
+VENV_5.0 := .venv-5.0
+VENV_4.8 := .venv-4.8
+VENV_4.4 := .venv-4.4
 PINS_5.5 := orchestrator-core==5.5.0
 PINS_5.0 := orchestrator-core==5.0.3
 PINS_4.8 := orchestrator-core==4.8.2 'graphql-core<3.3' 'oauth2-lib<3'
@@ -51,7 +55,10 @@ venv: .venv/.installed
 JOBS ?= 3
 ALSO ?=
 SHORTER := nice -n 10
+# The environments are installed first: with every prerequisite up to date, make starts the goals in
+# the order given (the longest suite first).
 test:
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(foreach env,$(ENVS),$(VENV_$(env))/.installed)
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target $(addprefix test-,$(ENVS)) $(ALSO)
 
 test-5.5: .venv/.installed
