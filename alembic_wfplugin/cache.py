@@ -14,10 +14,11 @@ can never differ from doing the work again:
 - **Where each module's file is**: ``module_files.ModuleFiles``' resolutions, with what they rested on.
 - **The whole registry's reading** (``DeclaredMemo``): the registrations and their files' paths and
   fingerprints -> the digest of ``declared_workflows``' result, taken again with a stat per file.
-- **That the last comparison found nothing to do**: the SHA-1 of all the comparison's inputs (the
-  declared workflows' digest, the database's workflows, links and products as the database's own JSON
-  text, the options, orchestrator-core's default product workflows). The diff is a pure function of
-  them; when they are the same, it finds nothing again, and is skipped.
+- **That the last comparison found nothing to do**, for every switched-on kind at once: the SHA-1 of
+  all the comparison's inputs (each kind's code digest, such as the declared workflows' digest with
+  orchestrator-core's default product workflows, each kind's database text as the database's own JSON,
+  the options). The diffs are pure functions of them; when they are the same, they find nothing
+  again, and are skipped (``comparison_key``).
 
 All of it also depends on this package's own code and the Python release (``code_version``): a plugin
 upgrade or edit starts from nothing.
@@ -55,7 +56,7 @@ from alembic_wfplugin.workflows.source import Plain
 
 FORMAT = 3
 FOLDER_NAME = "alembic-wfplugin"
-PACKAGE = Path(__file__).resolve().parent.parent  # alembic_wfplugin/
+PACKAGE = Path(__file__).resolve().parent  # alembic_wfplugin/
 
 
 def default_folder() -> Path:

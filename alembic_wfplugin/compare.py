@@ -21,12 +21,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
+from alembic_wfplugin.cache import ComparisonCache, cache_file, comparison_key, default_folder
 from alembic_wfplugin.comparison import Compared, Comparison, Handoff
 from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.kinds import KINDS, Kind, compared_names
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.runtime import garbage_collector_paused, import_modules
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, comparison_key, default_folder
 
 log = logging.getLogger("alembic.wfplugin")
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from alembic_wfplugin.workflows.model import Product
+from alembic_wfplugin.products import Product
 
 
 @dataclass(frozen=True)

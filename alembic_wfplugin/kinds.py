@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from alembic_wfplugin.cache import ComparisonCache
 from alembic_wfplugin.comparison import Comparison
 from alembic_wfplugin.domain import comparison as domain_comparison
 from alembic_wfplugin.domain.ops import DomainOps
@@ -28,7 +29,6 @@ from alembic_wfplugin.domain.render import render_domain_ops
 from alembic_wfplugin.operations import ChangeOp, ChangeOps
 from alembic_wfplugin.options import Options
 from alembic_wfplugin.workflows import comparison as workflow_comparison
-from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.ops import WorkflowOps
 from alembic_wfplugin.workflows.render import render_workflow_ops
 

@@ -16,10 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from alembic_wfplugin.domain import model as domain_model
 from alembic_wfplugin.errors import WorkflowPluginError
-from alembic_wfplugin.workflows import model as workflows_model
-from alembic_wfplugin.workflows.model import ProductSelector
+from alembic_wfplugin.products import ProductSelector
 
 PREFIX = "wfplugin_"
 
@@ -182,10 +180,10 @@ def _resource_types(value: Any, option: str) -> dict[str, ResourceTypeValues]:
 # Who reads an option: the workflow comparison, the domain-model comparison, or both.
 WORKFLOWS, DOMAIN_MODELS, EVERY_KIND = "workflows", "domain models", "every kind"
 
-# wfplugin_renames: each key, and the comparison that owns it.
+# wfplugin_renames: each key, and the comparison that owns it (and reads it).
 RENAME_KEYS = {
-    **dict.fromkeys(workflows_model.RENAME_KEYS, WORKFLOWS),
-    **dict.fromkeys(domain_model.RENAME_KEYS, DOMAIN_MODELS),
+    "workflows": WORKFLOWS,
+    **dict.fromkeys(("products", "product_blocks", "resource_types", "fixed_inputs"), DOMAIN_MODELS),
 }
 
 Parser = Callable[[Any, str], Any]

@@ -153,7 +153,7 @@ MUTATIONS = [
     ),
     (
         "cache: the registry's reading remembered whatever the files hold",
-        "alembic_wfplugin/workflows/cache.py",
+        "alembic_wfplugin/cache.py",
         "        if _files_hash(paths, fingerprints) != memo.files:",
         "        if False:",
         ["tests/test_cache.py"],

@@ -22,11 +22,11 @@ from alembic.operations.ops import UpgradeOps
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
 
+from alembic_wfplugin import cache as cache_module
 from alembic_wfplugin import compare, compat
-from alembic_wfplugin.workflows import cache as cache_module
+from alembic_wfplugin.cache import ComparisonCache, cache_file, declared_digest
 from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows import module_files
-from alembic_wfplugin.workflows.cache import ComparisonCache, cache_file, declared_digest
 from alembic_wfplugin.workflows.changes import AddWorkflow, WorkflowChange
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.module_files import ModuleFiles

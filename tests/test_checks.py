@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from alembic_wfplugin.products import Product
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
 from alembic_wfplugin.workflows.model import (
     DatabaseState,
     DeclaredWorkflow,
     DefinedWorkflow,
-    Product,
     WorkflowChanges,
     WorkflowRename,
     WorkflowSpec,

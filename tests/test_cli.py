@@ -11,6 +11,7 @@ import pytest
 from alembic_wfplugin.cli import report
 from alembic_wfplugin.domain.model import DomainChange
 from alembic_wfplugin.operations import ChangeOp
+from alembic_wfplugin.products import ProductSelector
 from alembic_wfplugin.workflows.changes import (
     AddWorkflow,
     LinkProducts,
@@ -19,7 +20,7 @@ from alembic_wfplugin.workflows.changes import (
     UpdateWorkflow,
     WorkflowChange,
 )
-from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.workflows.model import ColumnChange, Links, WorkflowSpec
 from tests.fixture_app import FixtureApp
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import Options
+from alembic_wfplugin.products import Product, ProductSelector
 from alembic_wfplugin.workflows.diff import description_of, diff_workflows, link_spec
 from alembic_wfplugin.workflows.model import (
     ColumnChange,
@@ -23,8 +24,6 @@ from alembic_wfplugin.workflows.model import (
     DefinedWorkflow,
     LinkChange,
     Links,
-    Product,
-    ProductSelector,
     WorkflowChanges,
     WorkflowRename,
     WorkflowSpec,
@@ -711,7 +710,8 @@ def test_every_change_says_why() -> None:
 def test_reasons_do_not_depend_on_the_hash_seed() -> None:
     program = """
 from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, DefinedWorkflow, Product
+from alembic_wfplugin.products import Product
+from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, DefinedWorkflow
 from alembic_wfplugin.options import Options
 old = (Product("User a", "User", "A"), Product("User b", "User", "B"))
 new = tuple(Product(f"User new {i}", "User", f"N{i}") for i in range(6))

@@ -14,6 +14,7 @@ import alembic_wfplugin
 CORE = (
     "alembic_wfplugin.errors",
     "alembic_wfplugin.options",
+    "alembic_wfplugin.products",
     "alembic_wfplugin.pysource",
     "alembic_wfplugin.workflows.model",
     "alembic_wfplugin.workflows.changes",
@@ -39,7 +40,7 @@ SHELL = (
     "alembic_wfplugin.pgserver",
     "alembic_wfplugin.plugin",
     "alembic_wfplugin.runtime",
-    "alembic_wfplugin.workflows.cache",
+    "alembic_wfplugin.cache",
     "alembic_wfplugin.workflows.comparison",
     "alembic_wfplugin.workflows.declared",
     "alembic_wfplugin.workflows.defined",

@@ -9,7 +9,7 @@ import pytest
 
 from alembic_wfplugin.errors import WorkflowPluginError
 from alembic_wfplugin.options import DOMAIN_MODELS, EVERY_KIND, PREFIX, RENAME_KEYS, WORKFLOWS, Options
-from alembic_wfplugin.workflows.model import ProductSelector
+from alembic_wfplugin.products import ProductSelector
 
 
 def test_defaults_and_unrelated_context_options_are_ignored() -> None:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.operations.ops import UpgradeOps
 
+from alembic_wfplugin.products import ProductSelector
 from alembic_wfplugin.pysource import py_str
 from alembic_wfplugin.workflows.changes import (
     AddWorkflow,
@@ -24,7 +25,7 @@ from alembic_wfplugin.workflows.changes import (
     UpdateWorkflow,
     WorkflowChange,
 )
-from alembic_wfplugin.workflows.model import ColumnChange, Links, ProductSelector, WorkflowSpec
+from alembic_wfplugin.workflows.model import ColumnChange, Links, WorkflowSpec
 from alembic_wfplugin.workflows.ops import WorkflowOps
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered, ruff_formatted, run_rendered

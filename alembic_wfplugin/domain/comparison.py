@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Connection
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.cache import ComparisonCache, value_digest
 from alembic_wfplugin.comparison import Code, Compared, Handoff
 from alembic_wfplugin.domain.declared import declared_domain
 from alembic_wfplugin.domain.defined import parse_shape, read_shape, read_usage, with_usage
@@ -17,7 +18,6 @@ from alembic_wfplugin.domain.diff import diff_domain
 from alembic_wfplugin.domain.model import DeclaredDomain
 from alembic_wfplugin.domain.usage import usage_needed
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.cache import ComparisonCache, value_digest
 
 
 def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:

@@ -32,8 +32,8 @@ from alembic_wfplugin.domain.model import (
 from alembic_wfplugin.domain.problems import Problems
 from alembic_wfplugin.domain.renames import renamed, stated_renames
 from alembic_wfplugin.options import PREFIX, Options
+from alembic_wfplugin.products import Product
 from alembic_wfplugin.pysource import Value, py_str
-from alembic_wfplugin.workflows.model import Product
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,6 @@ from alembic_wfplugin.pysource import Value
 
 Stored = tuple[str, ...]  # a resource type's value as orchestrator-core stores it: one row per list element
 
-# The keys of wfplugin_renames that the domain-model comparison reads.
-RENAME_KEYS = ("products", "product_blocks", "resource_types", "fixed_inputs")
-
 
 @dataclass(frozen=True)
 class Words:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, Product, WorkflowChanges
+from alembic_wfplugin.products import Product
+from alembic_wfplugin.workflows.model import DatabaseState, DeclaredWorkflow, WorkflowChanges
 
 CHECKED_TARGETS = ("CREATE", "MODIFY", "TERMINATE", "VALIDATE")  # task_validate_products' order: its list
 NAMED = 20  # names in one warning; the rest are counted

@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.cache import ComparisonCache, value_digest
 from alembic_wfplugin.comparison import Code, Compared, Handoff
 from alembic_wfplugin.options import Options
-from alembic_wfplugin.workflows.cache import ComparisonCache, value_digest
+from alembic_wfplugin.products import Product
 from alembic_wfplugin.workflows.changes import workflow_changes
 from alembic_wfplugin.workflows.checks import lacking_targets, scheduled_but_undeclared, untranslated
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
-from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Product
+from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow
 
 
 def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:

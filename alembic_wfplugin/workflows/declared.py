@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from alembic_wfplugin import compat
+from alembic_wfplugin.cache import ComparisonCache
 from alembic_wfplugin.errors import WorkflowPluginError, listed
-from alembic_wfplugin.workflows.cache import ComparisonCache
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.module_files import ModuleFiles
 from alembic_wfplugin.workflows.source import Plain

@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow, Product
+from alembic_wfplugin.products import Product
+from alembic_wfplugin.workflows.model import DatabaseState, DefinedWorkflow
 
 # [[name, target, description, is_task, deleted, [linked products]], ...] ordered by name,
 # [[name, product_type, tag, status], ...] ordered by name, and whether the schedule tables exist. A linked

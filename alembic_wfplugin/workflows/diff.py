@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.options import PREFIX, Options, did_you_mean
+from alembic_wfplugin.products import Product, ProductSelector
 from alembic_wfplugin.workflows.links import decide_links, unresolved_message
 from alembic_wfplugin.workflows.model import (
     ColumnChange,
@@ -16,9 +17,7 @@ from alembic_wfplugin.workflows.model import (
     DefinedWorkflow,
     LinkChange,
     Links,
-    Product,
     ProductIndex,
-    ProductSelector,
     WorkflowChanges,
     WorkflowRename,
     WorkflowSpec,

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 from alembic_wfplugin.errors import listed
 from alembic_wfplugin.options import PREFIX, Options
-from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Links, Product, ProductSelector
+from alembic_wfplugin.products import Product, ProductSelector
+from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow, Links
 
 
 @dataclass(frozen=True)

@@ -6,44 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from alembic_wfplugin.products import Product, ProductSelector
 from alembic_wfplugin.pysource import Value
 
 # orchestrator-core's rule (its migrate-tasks wizard): these targets make a workflow a task.
 TASK_TARGETS = frozenset({"SYSTEM", "VALIDATE"})
 
-# The keys of wfplugin_renames that the workflow comparison reads.
-RENAME_KEYS = ("workflows",)
-
 
 def is_task_target(target: str) -> bool:
     return target in TASK_TARGETS
-
-
-@dataclass(frozen=True)
-class ProductSelector:
-    """Every product of ``product_type`` (narrowed to ``tag`` when given)."""
-
-    product_type: str
-    tag: str | None = None
-
-    def __str__(self) -> str:
-        return self.product_type if self.tag is None else f"{self.product_type}:{self.tag}"
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        return (self.product_type, self.tag or "")
-
-    def selects(self, product: Product) -> bool:
-        return product.product_type == self.product_type and self.tag in (None, product.tag)
-
-
-@dataclass(frozen=True, order=True)
-class Product:
-    name: str
-    product_type: str
-    tag: str
-    # orchestrator-core checks the workflows of active products only (task_validate_products)
-    status: str = field(default="active", compare=False)
 
 
 class ProductIndex:
