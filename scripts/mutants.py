@@ -180,6 +180,20 @@ MUTATIONS = [
         ["tests/test_validation.py"],
     ),
     (
+        "rename: a rename applied on a database that holds both names",
+        "alembic_wfplugin/workflows/render.py",
+        "WHERE name = :old AND NOT EXISTS (SELECT 1 FROM workflows WHERE name = :new)\n",
+        "WHERE name = :old\n",
+        ["tests/test_render.py"],
+    ),
+    (
+        "rename: the downgrade does not rename back",
+        "alembic_wfplugin/workflows/changes.py",
+        "return RenameWorkflow(self.name, self.old, self.was_deleted,",
+        "return RenameWorkflow(self.name, self.name, self.was_deleted,",
+        ["tests/test_render.py"],
+    ),
+    (
         "validation: a renamed workflow's downgrade retires it",
         "alembic_wfplugin/workflows/changes.py",
         "        if self.restores is not None:",

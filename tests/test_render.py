@@ -24,8 +24,9 @@ from alembic_wfplugin.workflows.changes import (
     UnlinkProducts,
     UpdateWorkflow,
     WorkflowChange,
+    workflow_changes,
 )
-from alembic_wfplugin.workflows.model import ColumnChange, Links, WorkflowSpec
+from alembic_wfplugin.workflows.model import ColumnChange, Links, WorkflowChanges, WorkflowRename, WorkflowSpec
 from alembic_wfplugin.workflows.ops import WorkflowOps
 from tests.fixture_app import WORKFLOW_ROWS
 from tests.revision_code import GENERATED_CALLS, calls, free_names, rendered, ruff_formatted, run_rendered
@@ -310,6 +311,61 @@ def test_rendered_code_writes_exactly_the_described_rows_and_its_reverse_removes
     run_rendered(body(ops.reverse().reverse()), connection)
     assert rows(connection, names) == created
     assert workflow_id(connection, "modify_some") == ran
+
+
+def insert_workflow(connection: sa.Connection, name: str, target: str, description: str, deleted: bool = False) -> None:
+    connection.execute(
+        sa.text(
+            "INSERT INTO workflows (name, target, description, is_task, deleted_at)"
+            " VALUES (:name, :target, :description, false, CASE WHEN :deleted THEN now() END)"
+        ),
+        {"name": name, "target": target, "description": description, "deleted": deleted},
+    )
+
+
+def test_a_rename_generated_on_one_database_renames_where_it_can_and_deletes_nothing_where_it_cannot(
+    connection: sa.Connection, target_connection: sa.Connection
+) -> None:
+    """The rename decided when the revision runs (docs/how-it-decides.md): where the old name has a row
+    and the new one none, the row is renamed in place (its id and processes kept, and back on the
+    downgrade); where both have rows, nothing is renamed, the new one is made what the code says, and
+    neither the upgrade nor the downgrade deletes a row."""
+    previous = WorkflowSpec("new_wf", "MODIFY", "Old wf", False, Links(products=("User internal",)))
+    spec = WorkflowSpec("new_wf", "MODIFY", "New wf", False, Links(products=("User external",)))
+    changes = workflow_changes(
+        WorkflowChanges(renamed=(WorkflowRename("old_wf", "new_wf", previous),), made_live=(spec,))
+    )
+    ops = WorkflowOps.of(changes)
+    # where it was generated: the old row, linked, with a process
+    insert_workflow(connection, "old_wf", "MODIFY", "Old wf")
+    run_rendered(body(WorkflowOps.of([LinkProducts("old_wf", ["User internal"])])), connection)
+    add_process(connection, "old_wf")
+    kept = workflow_id(connection, "old_wf")
+    # another database: someone made a new_wf by hand (soft-deleted since), and old_wf is still live
+    insert_workflow(target_connection, "old_wf", "MODIFY", "Old wf")
+    insert_workflow(target_connection, "new_wf", "CREATE", "By hand", deleted=True)
+    add_process(target_connection, "old_wf")
+    ids = {name: workflow_id(target_connection, name) for name in ("old_wf", "new_wf")}
+
+    for database in (connection, target_connection):
+        run_rendered(body(ops), database)
+    assert rows(connection, ["old_wf", "new_wf"]) == {"new_wf": ("MODIFY", "Old wf", False, None, ["User external"])}
+    assert workflow_id(connection, "new_wf") == kept
+    assert connection.execute(sa.text("SELECT workflow_id FROM processes")).scalars().all() == [kept]
+    assert rows(target_connection, ["old_wf", "new_wf"]) == {
+        "old_wf": ("MODIFY", "Old wf", False, None, []),  # untouched: the next autogenerate there retires it
+        "new_wf": ("MODIFY", "By hand", False, None, ["User external"]),  # brought back, as the code says
+    }
+    assert {name: workflow_id(target_connection, name) for name in ids} == ids
+
+    for database in (connection, target_connection):
+        run_rendered(body(ops.reverse()), database)
+    assert rows(connection, ["old_wf", "new_wf"]) == {"old_wf": ("MODIFY", "Old wf", False, None, ["User internal"])}
+    assert workflow_id(connection, "old_wf") == kept
+    # nothing renamed back where nothing was renamed, and no row deleted
+    assert set(rows(target_connection, ["old_wf", "new_wf"])) == {"old_wf", "new_wf"}
+    assert {name: workflow_id(target_connection, name) for name in ids} == ids
+    assert target_connection.execute(sa.text("SELECT workflow_id FROM processes")).scalars().all() == [ids["old_wf"]]
 
 
 @pytest.mark.parametrize("overwrite_description", [False, True])
