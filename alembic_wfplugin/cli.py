@@ -31,8 +31,6 @@ from alembic_wfplugin.operations import ChangeOp
 
 IN_SYNC, DRIFT, ERROR = 0, 1, 2
 HINT = '\nWrite the revision with: PYTHONPATH=. python main.py db revision --autogenerate -m "..."\n'
-# The change column's colour on a terminal, by the operations' words for their change; another word: none.
-COLOURS = {"rename": "34", "add": "32", "retire": "31", "remove": "31", "update": "33", "link": "36", "unlink": "35"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -235,7 +233,7 @@ def report(ops: Sequence[ChangeOp[Any]], out: TextIO, *, compared: str = "workfl
     out.write(f"Drift in {compared}: {len(ops)} change{'s' if len(ops) != 1 else ''}\n\n")
     for index, row in enumerate(rows):
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        if colour and index and row[2] in COLOURS:
-            cells[2] = f"\033[{COLOURS[row[2]]}m{cells[2]}\033[0m"
+        if colour and index:  # each change's own colour (the header row has none)
+            cells[2] = f"\033[{ops[index - 1].colour}m{cells[2]}\033[0m"
         out.write("  " + "  ".join(cells) + f"  {row[4]}".rstrip() + "\n")
     out.write(HINT)

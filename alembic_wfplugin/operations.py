@@ -15,6 +15,10 @@ Row = tuple[str, str, str, str, str]  # the drift report's (kind, name, change, 
 
 
 class Change(Protocol):
+    @property
+    def colour(self) -> str:
+        """Its ANSI colour in the drift report on a terminal ("32": green)."""
+
     def reversed(self) -> Any:
         """The change a downgrade runs (of the same kind's type)."""
 
@@ -42,6 +46,10 @@ class ChangeOp(MigrateOperation, Generic[C]):
 
     def row(self) -> Row:
         return self.change.row()
+
+    @property
+    def colour(self) -> str:
+        return self.change.colour
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return self.change.diff_tuple()

@@ -54,10 +54,6 @@ class PostgresCluster:
         self._workdir = workdir
         self._engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
-    @property
-    def embedded(self) -> bool:
-        return self._server is not None
-
     def url(self, database: str) -> str:
         """A SQLAlchemy URL for ``database``, in the form orchestrator-core's settings accept."""
         url = self.admin_url.set(database=database)

@@ -182,17 +182,15 @@ class Function:
     loop: Sequence[str]
     sql: Sql
     before: Sequence[str] = ()  # statements before the loop
-    flag: str | None = None  # an optional keyword argument (default False) that ``loop`` reads
 
     def source(self) -> str:
-        flag = f", {self.flag}=False" if self.flag else ""
         body = [f"{INDENT}conn = op.get_bind()", *(INDENT + indent(statement) for statement in self.before)]
         body.append(f"{INDENT}for {self.item} in entries:")
         body += [INDENT * 2 + indent(indent(statement)) for statement in self.loop]
         text = " ".join(line.removeprefix("#").strip() for line in "\n".join(self.comment).splitlines())
         comment = "".join(f"# {line}\n" for line in textwrap.wrap(text, 98, break_on_hyphens=False))
         sql = self.sql.source() + "\n\n" if self.sql else ""
-        return f"\n\n{comment}{sql}def {self.name}(entries: list{flag}) -> None:\n" + "\n".join(body)
+        return f"\n\n{comment}{sql}def {self.name}(entries: list) -> None:\n" + "\n".join(body)
 
 
 def define(imports: set[str], name: str, text: str, group: int = FUNCTIONS) -> None:
@@ -236,12 +234,10 @@ def block_source(
     name: str,
     header: Sequence[str],
     entries: Sequence[tuple[str, str]],
-    flag: bool = False,
 ) -> list[str]:
     """The entries, then one call of ``function``, defined at module level."""
     define(imports, function.name, function.source())
-    call = call_line(function.name, name, f"{function.flag}=True") if flag else call_line(function.name, name)
-    return entries_source(name, header, entries, call)
+    return entries_source(name, header, entries, call_line(function.name, name))
 
 
 def entries_source(name: str, header: Sequence[str], entries: Sequence[tuple[str, str]], call: str) -> list[str]:

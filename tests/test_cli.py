@@ -191,7 +191,7 @@ def test_report_in_sync() -> None:
 
 
 def test_one_table_holds_every_kind_of_change_in_the_order_the_revision_runs_them() -> None:
-    """Domain-model changes and workflow changes in one table; a change word without a colour gets none."""
+    """Domain-model changes and workflow changes in one table, each change in its colour on a terminal."""
     product = ChangeOp(
         DomainChange("add", "product", ("Port 10G",), {"product_type": "Port"}, reason="in SUBSCRIPTION_MODEL_REGISTRY")
     )

@@ -159,10 +159,3 @@ def with_usage(shape: DefinedDomain, usage: str) -> DefinedDomain:
 def everything(shape: DefinedDomain) -> UsageRequest:
     """Every object of ``shape``: to count all usage (the reference the tests hold ``usage_needed`` to)."""
     return UsageRequest(tuple(shape.products), tuple(shape.blocks), tuple(shape.resource_types))
-
-
-def defined_domain(connection: Connection, request: UsageRequest | None = None) -> DefinedDomain:
-    """The registry with the usage of ``request``'s objects counted (``None``: of every object)."""
-    shape = parse_shape(read_shape(connection))
-    request = everything(shape) if request is None else request
-    return with_usage(shape, read_usage(connection, request)) if request else shape

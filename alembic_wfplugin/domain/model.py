@@ -92,6 +92,8 @@ KINDS = {
 }
 ORDER = {kind: position for position, kind in enumerate(KINDS)}
 DONE = {"add": "added", "remove": "removed", "rename": "renamed", "update": "changed"}
+# Each action's ANSI colour in the drift report on a terminal (as the workflow changes' of the same word).
+COLOURS = {"add": "32", "remove": "31", "rename": "34", "update": "33"}
 PRODUCT_STATUSES = ("active", "pre production", "phase out", "end of life")  # orchestrator-core's ProductLifecycle
 
 
@@ -232,6 +234,10 @@ class DomainChange:
             return DomainChange("update", self.kind, self.key, columns, reason, not self.undoes, self.rank)
         action = "remove" if self.action == "add" else "add"
         return DomainChange(action, self.kind, self.key, self.columns, reason, not self.undoes, self.rank)
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.action]
 
     def diff_tuple(self) -> tuple[str, ...]:
         """What ``alembic check`` reports: ``("add_product", "User internal")``."""

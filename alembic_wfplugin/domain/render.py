@@ -72,7 +72,6 @@ CREATED_IDS = (
     "WHERE revision = :revision AND table_name = '{table}') AS created"
 )
 FORGET = f"DELETE FROM {CREATED_ROWS} WHERE revision = :revision"
-FORGET_COMMENT = "# What this revision recorded that its upgrade created here: a downgrade is done with it."
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """The changes a revision makes to workflow registration, one frozen value per kind of change, as the
 domain models' ``DomainChange`` is for theirs. Each states an end state for one workflow and holds the
 whole description of its kind in one place: its word (the log line, the drift report, ``alembic check``
-and the revision's comments all use it), its details, its reason and its ``reversed()`` (what
-``downgrade()`` runs). The shell wraps each in an ``operations.ChangeOp``; ``render.RENDERERS`` writes
-each kind's SQL. Pure core: no alembic, no SQLAlchemy, no orchestrator-core."""
+and the revision's comments all use it), its colour in the drift report, its details, its reason and its
+``reversed()`` (what ``downgrade()`` runs). The shell wraps each in an ``operations.ChangeOp``;
+``render.RENDERERS`` writes each kind's SQL. Pure core: no alembic, no SQLAlchemy, no orchestrator-core."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ UNDOES = "undoes: "  # the start of the reason of a change a downgrade runs
 
 class WorkflowChange:
     word: ClassVar[str]  # the one word for this kind of change: rename, add, retire, update, link, unlink
+    colour: ClassVar[str]  # its ANSI colour in the drift report on a terminal
     if TYPE_CHECKING:  # each kind's field (or its spec's)
 
         @property
@@ -27,6 +28,11 @@ class WorkflowChange:
 
         @property
         def reason(self) -> str: ...
+
+    @property
+    def undoes(self) -> bool:
+        """The reverse of an upgrade's change: what a downgrade runs."""
+        return self.reason.startswith(UNDOES)
 
     def reversed(self) -> WorkflowChange:
         raise NotImplementedError
@@ -62,6 +68,7 @@ class RenameWorkflow(WorkflowChange):
     it what the code says. ``soft_delete``: also soft-delete it (a downgrade, where the old row was)."""
 
     word = "rename"
+    colour = "34"
     old: str
     name: str  # the new name
     soft_delete: bool = False
@@ -111,6 +118,7 @@ class AddWorkflow(SpecChange):
     retiring the row."""
 
     word = "add"
+    colour = "32"
     restores: WorkflowSpec | None = None
 
     def reversed(self) -> SpecChange:
@@ -125,6 +133,7 @@ class RetireWorkflow(SpecChange):
     Carries the row as it is, so that its reverse makes it live again exactly so."""
 
     word = "retire"
+    colour = "31"
 
     def reversed(self) -> AddWorkflow:
         return AddWorkflow(dataclasses.replace(self.spec, kept_links=(), reason=_undoing(self.reason)))
@@ -135,6 +144,7 @@ class UpdateWorkflow(WorkflowChange):
     """Change columns of an existing live row: target, is_task, description."""
 
     word = "update"
+    colour = "33"
     name: str
     changes: Sequence[ColumnChange]  # kept as a tuple
     reason: str = ""
@@ -177,6 +187,7 @@ class ProductLinks(WorkflowChange):
 @dataclass(frozen=True)
 class LinkProducts(ProductLinks):
     word = "link"
+    colour = "36"
 
     def reversed(self) -> UnlinkProducts:
         return UnlinkProducts(self.name, self.products, _undoing(self.reason))
@@ -185,6 +196,7 @@ class LinkProducts(ProductLinks):
 @dataclass(frozen=True)
 class UnlinkProducts(ProductLinks):
     word = "unlink"
+    colour = "35"
 
     def reversed(self) -> LinkProducts:
         return LinkProducts(self.name, self.products, _undoing(self.reason))

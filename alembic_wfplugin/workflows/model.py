@@ -30,10 +30,6 @@ class ProductIndex:
     def of_type(self, product_type: str) -> list[Product]:
         return self._by_type.get(product_type, [])
 
-    @property
-    def product_types(self) -> frozenset[str]:
-        return frozenset(self._by_type)
-
 
 @dataclass(frozen=True)
 class Links:

@@ -30,7 +30,6 @@ from alembic_wfplugin.pysource import (
     stop_if_source,
 )
 from alembic_wfplugin.workflows.changes import (
-    UNDOES,
     AddWorkflow,
     LinkProducts,
     RenameWorkflow,
@@ -49,11 +48,11 @@ if TYPE_CHECKING:
 
 def _reason(change: WorkflowChange) -> str:
     """A downgrade's reasons ("undoes: ...") are not shown: its header says it."""
-    return "" if change.reason.startswith(UNDOES) else change.reason
+    return "" if change.undoes else change.reason
 
 
 def _undoing(changes: Sequence[WorkflowChange], header: str) -> list[str]:
-    return [header] if changes[0].reason.startswith(UNDOES) else []
+    return [header] if changes[0].undoes else []
 
 
 ADD_COMMENT = """\
