@@ -41,7 +41,7 @@ class Code:
 @dataclass(frozen=True)
 class Compared:
     """One kind's result: its changes (``operations.Change``s: each with ``describe()``, ``row()``,
-    ``diff_tuple()``, ``reversed()``), which the comparator wraps in the kind's container."""
+    ``colour``, ``diff_tuple()``, ``reversed()``), which the comparator wraps in the kind's container."""
 
     handoff: Handoff  # to the kinds after it: what it got, or what it changed of that
     before: Sequence[Any] = ()  # run before the later kinds' operations

@@ -1,9 +1,10 @@
 """The kinds of object alembic-wfplugin migrates, for the parts of the shell that treat every kind alike:
 the comparator (``compare.py``), the renderers alembic dispatches to, the drift report, and what
 "nothing to do" and "in sync" name. A kind is a package (its model, reading, diff, changes, renderer
-and its ``comparison.Comparison``) and one entry in ``KINDS``. Its changes are frozen values of its pure
-core, each describing itself (its log line ``describe()``, its drift-report ``row()``, its ``alembic
-check`` tuple ``diff_tuple()`` and its ``reversed()``); the comparator wraps each in an
+and its ``comparison.Comparison``), one entry in ``KINDS``, and its options in ``options.py`` under its
+name (with its ``wfplugin_renames`` key, if it has renames). Its changes are frozen values of its pure
+core, each describing itself (its log line ``describe()``, its drift-report ``row()`` and ``colour``, its
+``alembic check`` tuple ``diff_tuple()`` and its ``reversed()``); the comparator wraps each in an
 ``operations.ChangeOp`` and puts them in the kind's ``operations.ChangeOps`` container.
 
 ``KINDS`` is in the order of comparison: each kind gets what the kinds before it hand on

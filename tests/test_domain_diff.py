@@ -384,8 +384,11 @@ def test_a_fixed_input_is_removed_from_a_product_with_subscriptions() -> None:
     ("given", "expected"),
     [
         ({"description": "x" * 2001}, "products.description holds at most 2000 characters, this has 2001"),
-        ({"description": "a\x00b"}, "products.description cannot hold a NUL character"),
-        ({"description": "a\ud800"}, "cannot hold a lone surrogate"),
+        ({"description": "a\x00b"}, "products.description holds a NUL character, which PostgreSQL text cannot store"),
+        (
+            {"description": "a\ud800"},
+            "products.description holds a lone surrogate ('\\ud800' at position 1), which is not valid UTF-8",
+        ),
     ],
 )
 def test_strings_a_column_cannot_hold_stop_autogenerate(given: dict[str, str], expected: str) -> None:

@@ -157,5 +157,5 @@ def with_usage(shape: DefinedDomain, usage: str) -> DefinedDomain:
 
 
 def everything(shape: DefinedDomain) -> UsageRequest:
-    """Every object of ``shape``: to count all usage (the reference the tests hold ``usage_needed`` to)."""
+    """Every object of ``shape``: to count all usage (the reference the tests hold ``usage.usage_needed`` to)."""
     return UsageRequest(tuple(shape.products), tuple(shape.blocks), tuple(shape.resource_types))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from alembic_wfplugin.domain.model import PRODUCT_STATUSES, DeclaredDomain, DefinedDomain, DomainChange
-from alembic_wfplugin.errors import WorkflowPluginError, listed
+from alembic_wfplugin.errors import WorkflowPluginError, listed, unstorable
 from alembic_wfplugin.options import PREFIX, BlockValues, Options, ProductValues, did_you_mean
 
 TAG_LENGTH = 20  # products.tag and product_blocks.tag are varchar(20)
@@ -76,11 +76,8 @@ def unstorable_strings(changes: Iterable[DomainChange]) -> list[str]:
 def _unstorable(text: str, length: int | None) -> str | None:
     if length is not None and len(text) > length:
         return f"holds at most {length} characters, this has {len(text)}"
-    if "\x00" in text:
-        return "cannot hold a NUL character"
-    if any("\ud800" <= char <= "\udfff" for char in text):
-        return "cannot hold a lone surrogate (not encodable as UTF-8)"
-    return None
+    problem = unstorable(text)
+    return f"holds {problem}" if problem else None
 
 
 def guard_mass_removal(declared: DeclaredDomain, database: DefinedDomain, options: Options) -> None:

@@ -16,7 +16,8 @@ class Words:
     """How people read one kind of domain change, in every place that shows it: the log line
     (``DomainChange.describe``), the drift report's row and ``alembic check``, the revision's
     comment above its entries. Templates over ``done`` ("added", ...), ``to`` ("to", "from"), ``label``,
-    ``key`` and ``columns`` (the change's), formatted with ``str.format``."""
+    ``key``, ``names`` and ``columns`` (the change's), formatted with ``str.format``. The action's word
+    and colour are ``DomainChange.action`` and ``COLOURS``."""
 
     label: str  # the kind's name: the report's kind column, "Product blocks" in the revision
     comment: str  # above its SQL in the revision

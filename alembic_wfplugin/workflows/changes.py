@@ -85,7 +85,7 @@ class RenameWorkflow(WorkflowChange):
         return f"renamed workflow {self.old!r} to {self.name!r}"
 
     def diff_tuple(self) -> tuple[str, str, str]:
-        return ("rename_workflow", self.old, self.name)
+        return (f"{self.word}_workflow", self.old, self.name)
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ class UpdateWorkflow(WorkflowChange):
         return (", ".join(f"{c.column} {c.old!r} -> {c.new!r}" for c in self.changes), "")
 
     def diff_tuple(self) -> tuple[str, str, tuple[tuple[str, object, object], ...]]:
-        return ("update_workflow", self.name, tuple((c.column, c.old, c.new) for c in self.changes))
+        return (f"{self.word}_workflow", self.name, tuple((c.column, c.old, c.new) for c in self.changes))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ CHECKED_TARGETS = ("CREATE", "MODIFY", "TERMINATE", "VALIDATE")  # task_validate
 NAMED = 20  # names in one warning; the rest are counted
 
 
-def listed(names: list[str]) -> str:
+def at_most_named(names: list[str]) -> str:
     """``a, b, c``; past ``NAMED`` names, ``a, b, ... and 180 more``."""
     shown = ", ".join(names[:NAMED])
     return shown if len(names) <= NAMED else f"{shown} and {len(names) - NAMED} more"
@@ -37,7 +37,7 @@ def untranslated(declared: Iterable[str], translated: Collection[str], translati
     )
     return [
         f"{len(missing)} declared workflow(s) have no translation, so orchestrator-core's task_validate_products "
-        f"fails (check_workflows_for_matching_targets_and_descriptions): {listed(missing)}. "
+        f"fails (check_workflows_for_matching_targets_and_descriptions): {at_most_named(missing)}. "
         f'Add them under "workflow" in {where}.'
     ]
 
@@ -62,7 +62,7 @@ def lacking_targets(
         return []
     return [
         f"{len(lacking)} active product(s) lack a workflow of each target that orchestrator-core's "
-        f"task_validate_products reports on ({', '.join(CHECKED_TARGETS)}): {listed(lacking)}. "
+        f"task_validate_products reports on ({', '.join(CHECKED_TARGETS)}): {at_most_named(lacking)}. "
         "Declare the workflows in the code (or accept its report)."
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping
 
-from alembic_wfplugin.errors import WorkflowPluginError, listed
+from alembic_wfplugin.errors import WorkflowPluginError, listed, unstorable
 from alembic_wfplugin.options import PREFIX, Options, did_you_mean
 from alembic_wfplugin.products import Product, ProductSelector
 from alembic_wfplugin.workflows.links import decide_links, unresolved_message
@@ -195,17 +195,6 @@ def description_of(workflow: DeclaredWorkflow, options: Options) -> str:
             f"The description of workflow {workflow.name!r} contains {problem}. Remove it from {where}."
         )
     return description
-
-
-def unstorable(text: str) -> str:
-    """What in ``text`` PostgreSQL or its driver cannot store, for a message; ``""`` if nothing."""
-    if "\x00" in text:
-        return "a NUL character, which PostgreSQL text cannot store"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        return f"a lone surrogate ({text[error.start]!r} at position {error.start}), which is not valid UTF-8"
-    return ""
 
 
 def retired_spec(row: DefinedWorkflow, products: Iterable[Product], reason: str) -> WorkflowSpec:
