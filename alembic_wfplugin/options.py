@@ -197,6 +197,7 @@ def option(parse: Parser, owner: str, default: Any = dataclasses.MISSING, *, fac
 
 @dataclass(frozen=True)
 class Options:
+    # Read by the workflow comparison.
     product_types: Mapping[str, tuple[ProductSelector, ...]] = option(_product_types, WORKFLOWS, factory=dict)
     """``wfplugin_product_types``: workflow name -> the products it is linked to, exactly. A value is
     ``"ProductType"``, ``"ProductType:TAG"`` (only the products of that type with that tag), a list of
@@ -205,11 +206,6 @@ class Options:
     descriptions: Mapping[str, str] = option(_descriptions, WORKFLOWS, factory=dict)
     """``wfplugin_descriptions``: workflow name -> description for a new workflow whose decorator has
     none. Default: ``{}`` (the name made readable: ``create_user`` -> ``"Create user"``)."""
-
-    import_modules: tuple[str, ...] = option(_strings, EVERY_KIND, ())
-    """``wfplugin_import_modules``: modules to import before reading orchestrator-core's workflow
-    registry, e.g. ``["workflows"]``; needed where ``env.py`` runs without the application's
-    ``main.py`` (plain ``alembic check``). Default: ``()``."""
 
     compare_descriptions: bool = option(_bool, WORKFLOWS, False)
     """``wfplugin_compare_descriptions``: also update the description of existing workflows when the code
@@ -245,11 +241,7 @@ class Options:
     else ``~/.cache/alembic-wfplugin``), a folder path, or ``False`` for no cache (every module parsed on
     every run). Default: ``True``."""
 
-    allow_removing_all: bool = option(_bool, EVERY_KIND, False)
-    """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
-    declares none of them (normally a missing ``import workflows``, so refused), and, with domain models,
-    every product, or more than half of four or more. Default: ``False``."""
-
+    # Read by the domain-model comparison (with wfplugin_domain_models=True).
     domain_models: bool = option(_bool, DOMAIN_MODELS, False)
     """``wfplugin_domain_models``: also compare the domain models (products, product blocks, resource types,
     fixed inputs of ``SUBSCRIPTION_MODEL_REGISTRY``) and write their migration. Default: ``False``."""
@@ -274,6 +266,22 @@ class Options:
     description defaults to the field's own (``Field(description=...)``); the value to the field's
     default. Default: ``{}``."""
 
+    discard_values: tuple[str, ...] = option(_strings, DOMAIN_MODELS, ())
+    """``wfplugin_discard_values``: ``["Block.resource_type", ...]`` (the block's ``product_block_name``, a
+    dot, the field): where the code no longer declares the field, the upgrade deletes its values on that
+    block's instances instead of stopping; a downgrade does not bring them back. Default: ``()``."""
+
+    # Read by every kind's comparison.
+    import_modules: tuple[str, ...] = option(_strings, EVERY_KIND, ())
+    """``wfplugin_import_modules``: modules to import before reading orchestrator-core's registries (the
+    workflows, ``SUBSCRIPTION_MODEL_REGISTRY``), e.g. ``["workflows", "products"]``; needed where
+    ``env.py`` runs without the application's ``main.py`` (plain ``alembic check``). Default: ``()``."""
+
+    allow_removing_all: bool = option(_bool, EVERY_KIND, False)
+    """``wfplugin_allow_removing_all``: let a revision remove every application workflow while the code
+    declares none of them (normally a missing ``import workflows``, so refused), and, with domain models,
+    every product, or more than half of four or more. Default: ``False``."""
+
     renames: Mapping[str, Mapping[str, str]] = option(_renames, EVERY_KIND, factory=dict)
     """``wfplugin_renames``: ``{"workflows" | "products" | "product_blocks" | "resource_types" | "fixed_inputs":
     {old name: new name}}``. Where the database has the old name and not the new one, the revision renames the row
@@ -284,11 +292,6 @@ class Options:
     new name and not the old (in place where that is every block that has it; otherwise those blocks' values move to
     the new resource type and the others keep the old one); ``"Block.old": "new"`` renames it on that block only.
     Renames are never guessed. Default: ``{}``."""
-
-    discard_values: tuple[str, ...] = option(_strings, DOMAIN_MODELS, ())
-    """``wfplugin_discard_values``: ``["Block.resource_type", ...]`` (the block's ``product_block_name``, a
-    dot, the field): where the code no longer declares the field, the upgrade deletes its values on that
-    block's instances instead of stopping; a downgrade does not bring them back. Default: ``()``."""
 
     warnings_are_errors: bool = option(_bool, EVERY_KIND, False)
     """``wfplugin_warnings_are_errors``: stop autogenerate (and fail ``alembic check`` and the drift report)

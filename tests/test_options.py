@@ -154,6 +154,13 @@ def test_the_options_table_lists_every_option_with_its_default() -> None:
     documented = {name: default.strip() for name, default in table}
     assert len(documented) == len(table), "an option is in the table twice"
     assert documented == {PREFIX + f.name: documented_default(f) for f in dataclasses.fields(Options)}
+    assert list(documented) == [PREFIX + f.name for f in dataclasses.fields(Options)], "not in the fields' order"
+
+
+def test_options_are_declared_grouped_by_the_comparison_that_reads_them() -> None:
+    owners = [f.metadata["owner"] for f in dataclasses.fields(Options)]
+    groups = [owner for index, owner in enumerate(owners) if index == 0 or owners[index - 1] != owner]
+    assert sorted(groups) == sorted(set(owners)), f"an owner's options are not together: {owners}"
 
 
 def test_the_readme_names_every_option_under_the_comparison_that_reads_it() -> None:
