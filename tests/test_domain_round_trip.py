@@ -6,7 +6,7 @@ some deleted, a legacy product and block added; the same in both databases) and 
 subscriptions (instances and values of what exists). The revision is generated on the *generating*
 database and run on the *target*, in-process on real databases, then rolled back.
 
-``expected_state`` writes the README's rules again from the example, never from the plugin's diff: every
+``expected_state`` writes the rules of docs/domain-models.md again from the example, never from the plugin's diff: every
 object the code declares exists with the columns of the row it had, or of the options if it had none;
 everything else is gone; a product gaining a required root block gets an instance of it per subscription,
 UserBlock instances their required group, and instances lacking a required resource type its option value
@@ -223,7 +223,7 @@ def in_use(connection: sa.Connection, scenario: Scenario) -> bool:
 def new_instance_values(
     scenario: Scenario, before: State, subscriptions: list[tuple[str, list[str]]]
 ) -> list[tuple[Any, ...]]:
-    """The values rows the upgrade writes on the target, from the README's rules and the example:
+    """The values rows the upgrade writes on the target, from docs/domain-models.md's rules and the example:
 
     - a product whose root block link is new (in the generating database, whose domain rows are the
       target's) gets an instance of it in each of its subscriptions lacking one;

@@ -6,7 +6,7 @@ hard-deleted rows, processes), the new code and the options. The revision is gen
 *generating* database and run on the *target* database, in-process on real databases: the real
 comparator (alembic's ``produce_migrations``), rendered with alembic's renderer, executed, rolled back.
 
-Checked on the target, against ``expected_live_rows`` (the README's link rule and column rules, written
+Checked on the target, against ``expected_live_rows`` (docs/how-it-decides.md's link rule and column rules, written
 again here from the example, never from the plugin's diff):
 - after the upgrade, its live rows (name, target, is_task, description, linked products) are what the
   new code declares; every process row is kept; autogenerate against it finds nothing;
@@ -244,7 +244,7 @@ def expected_live_rows(
     rows: Mapping[str, tuple[bool, str, frozenset[str]]],
     live: Mapping[str, LiveRow],
 ) -> dict[str, LiveRow]:
-    """What the README promises after the upgrade, from the example: ``declared`` (name -> target,
+    """What docs/how-it-decides.md promises after the upgrade, from the example: ``declared`` (name -> target,
     decorator description), the target database's rows before the upgrade (``rows``, ``live``)."""
     products = TUTORIAL_PRODUCTS + scenario.products
     by_hand = set(scenario.by_hand)
