@@ -152,9 +152,9 @@ def _compared(
     databases = reading.result()
     key = comparison_key([code.digest for code in codes], databases, options)
     warnings = [warning for code in codes for warning in code.warnings]
-    if key == cache.this_run.in_sync:
+    if key == cache.in_sync:
         results = [Compared(Handoff()) for _ in comparisons]
-        warnings += cache.this_run.in_sync_warnings
+        warnings += cache.in_sync_warnings
     else:
         results, handed = [], Handoff()
         for comparison, database in zip(comparisons, databases, strict=True):
@@ -162,8 +162,8 @@ def _compared(
             results.append(result)
             handed = result.handoff
         found = [warning for result in results for warning in result.warnings]
-        cache.this_run.in_sync = None if any(result.before or result.after for result in results) else key
-        cache.this_run.in_sync_warnings = tuple(found)
+        cache.in_sync = None if any(result.before or result.after for result in results) else key
+        cache.in_sync_warnings = tuple(found)
         warnings += found
     for warning in warnings:
         warn(warning)

@@ -153,9 +153,16 @@ MUTATIONS = [
     ),
     (
         "cache: the registry's reading remembered whatever the files hold",
-        "alembic_wfplugin/cache.py",
+        "alembic_wfplugin/workflows/remembered.py",
         "        if _files_hash(paths, fingerprints) != memo.files:",
         "        if False:",
+        ["tests/test_cache.py"],
+    ),
+    (
+        "cache: a section of the wrong shape stops the comparison",
+        "alembic_wfplugin/cache.py",
+        "                self._sections[name] = load(None)\n",
+        "                raise\n",
         ["tests/test_cache.py"],
     ),
     (
@@ -210,7 +217,7 @@ MUTATIONS = [
     (
         "validation: the cache's shortcut forgets the warnings",
         "alembic_wfplugin/compare.py",
-        "        warnings += cache.this_run.in_sync_warnings\n",
+        "        warnings += cache.in_sync_warnings\n",
         "\n",
         ["tests/test_cache.py"],
     ),

@@ -24,13 +24,14 @@ from alembic.util import CommandError
 
 from alembic_wfplugin import cache as cache_module
 from alembic_wfplugin import compare, compat
-from alembic_wfplugin.cache import ComparisonCache, cache_file, declared_digest
+from alembic_wfplugin.cache import ComparisonCache, cache_file
 from alembic_wfplugin.workflows import comparison as workflow_comparison
 from alembic_wfplugin.workflows import module_files
 from alembic_wfplugin.workflows.changes import AddWorkflow, WorkflowChange
 from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.module_files import ModuleFiles
 from alembic_wfplugin.workflows.ops import WorkflowOps
+from alembic_wfplugin.workflows.remembered import WorkflowMemory, declared_digest
 from tests.revision_code import rendered, run_rendered
 
 PACKAGE = "cachewf"
@@ -116,18 +117,21 @@ def test_an_edited_module_is_seen_though_its_size_and_timestamps_are_kept(
 def test_an_unchanged_module_is_not_parsed_again_and_an_edited_one_is(package: Path, tmp_path: Path) -> None:
     path = the_cache_file(tmp_path / "cache")
     first = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=first)["cached_wf"].target == "MODIFY"
+    assert declared_workflows(from_source=True, memory=WorkflowMemory.of(first))["cached_wf"].target == "MODIFY"
     first.save()
-    assert first.parsed >= 1  # this module, and orchestrator-core's own
+    assert WorkflowMemory.of(first).parsed >= 1  # this module, and orchestrator-core's own
 
     second = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
-    assert second.parsed == 0
+    assert declared_workflows(from_source=True, memory=WorkflowMemory.of(second))["cached_wf"].target == "MODIFY"
+    assert WorkflowMemory.of(second).parsed == 0
 
     (package / "cached.py").write_text(MODULE.replace('"Cached workflow"', '"Cached, edited"'))
     third = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=third)["cached_wf"].description == "Cached, edited"
-    assert third.parsed == 1
+    assert (
+        declared_workflows(from_source=True, memory=WorkflowMemory.of(third))["cached_wf"].description
+        == "Cached, edited"
+    )
+    assert WorkflowMemory.of(third).parsed == 1
 
 
 def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -141,11 +145,11 @@ def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def reads_in_a_second_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Two runs with the cache file at ``path``: what the second one reads (and keeps reading after)."""
     first = ComparisonCache(path)
-    declared_workflows(from_source=True, cache=first)
+    declared_workflows(from_source=True, memory=WorkflowMemory.of(first))
     first.save()
     reads = reads_of(monkeypatch)
     second = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=second)["cached_wf"].target == "MODIFY"
+    assert declared_workflows(from_source=True, memory=WorkflowMemory.of(second))["cached_wf"].target == "MODIFY"
     return reads
 
 
@@ -160,7 +164,10 @@ def test_an_unchanged_file_is_not_even_read_again(
     assert reads == []
     (package / "cached.py").write_text(MODULE.replace('"Cached workflow"', '"Cached, edited"'))
     third = ComparisonCache(path)
-    assert declared_workflows(from_source=True, cache=third)["cached_wf"].description == "Cached, edited"
+    assert (
+        declared_workflows(from_source=True, memory=WorkflowMemory.of(third))["cached_wf"].description
+        == "Cached, edited"
+    )
     assert reads == [str(package / "cached.py")]
 
 
@@ -196,7 +203,17 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_replaced(
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left behind
 
 
-@pytest.mark.parametrize("body", [b"[]", b'{"entries": [], "files": {}, "in_sync": null}', b'{"entries": {"k": 5}}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b'{"entries": [], "files": {}, "in_sync": null}',
+        b'{"entries": {"k": 5}}',
+        b'{"in_sync": 5, "in_sync_warnings": [], "sections": {}}',
+        # a file of the right shape whose workflows' section is not
+        b'{"in_sync": null, "in_sync_warnings": [], "sections": {"workflows": {"entries": {"k": 5}}}}',
+    ],
+)
 def test_a_cache_file_of_the_wrong_shape_is_ignored_though_its_checksum_matches(
     package: Path, connection: sa.Connection, tmp_path: Path, body: bytes
 ) -> None:
@@ -218,7 +235,8 @@ def test_an_edited_cache_file_is_ignored_as_a_whole(package: Path, connection: s
     run_comparator(connection, tmp_path / "cache")
     header, _, body = path.read_bytes().partition(b"\n")
     document = json.loads(body)
-    document["entries"] = {key: ["SYSTEM", "x"] for key in document["entries"]}
+    entries = document["sections"]["workflows"]["entries"]
+    document["sections"]["workflows"]["entries"] = {key: ["SYSTEM", "x"] for key in entries}
     path.write_bytes(header + b"\n" + json.dumps(document).encode())
     assert added_target(run_comparator(connection, tmp_path / "cache")) == "MODIFY"
 
@@ -470,13 +488,15 @@ def test_the_whole_registry_is_taken_as_remembered_only_while_nothing_it_rested_
     path = the_cache_file(tmp_path / "cache")
     first = ComparisonCache(path)
     registry = compat.workflow_registry()
-    first_digest = first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))
+    first_digest = WorkflowMemory.of(first).remember_declared(
+        registry, declared_workflows(registry, from_source=True, memory=WorkflowMemory.of(first))
+    )
     first.save()
-    assert first.this_run.declared is not None  # every registration read from a file: remembered
+    assert WorkflowMemory.of(first).this_run.declared is not None  # every registration read from a file: remembered
 
     change(package)
-    oracle = declared_digest(declared_workflows(registry, from_source=True, cache=ComparisonCache(None)))
-    remembered = ComparisonCache(path).unchanged_declared(registry)
+    oracle = declared_digest(declared_workflows(registry, from_source=True, memory=WorkflowMemory()))
+    remembered = WorkflowMemory.of(ComparisonCache(path)).unchanged_declared(registry)
     if change in (_change_nothing, _import_the_module):
         assert remembered == oracle == first_digest
     else:
@@ -490,8 +510,10 @@ def test_a_registry_read_just_after_a_change_is_not_taken_as_remembered(
     monkeypatch.setattr(module_files, "RECENT_NS", 3600 * 10**9)
     first = ComparisonCache(the_cache_file(tmp_path / "cache"))
     registry = compat.workflow_registry()
-    first.remember_declared(registry, declared_workflows(registry, from_source=True, cache=first))
-    assert first.this_run.declared is None
+    WorkflowMemory.of(first).remember_declared(
+        registry, declared_workflows(registry, from_source=True, memory=WorkflowMemory.of(first))
+    )
+    assert WorkflowMemory.of(first).this_run.declared is None
 
 
 def test_a_package_whose_init_has_only_a_licence_header_and_a_docstring_is_not_imported(resolvable: Path) -> None:

@@ -47,6 +47,7 @@ SHELL = (
     "alembic_wfplugin.workflows.ops",
     "alembic_wfplugin.workflows.render",
     "alembic_wfplugin.workflows.module_files",
+    "alembic_wfplugin.workflows.remembered",
     "alembic_wfplugin.workflows.source",
     "alembic_wfplugin.domain.comparison",
     "alembic_wfplugin.domain.declared",

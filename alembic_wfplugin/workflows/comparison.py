@@ -20,6 +20,7 @@ from alembic_wfplugin.workflows.declared import declared_workflows
 from alembic_wfplugin.workflows.defined import database_snapshot, parse_snapshot
 from alembic_wfplugin.workflows.diff import diff_workflows
 from alembic_wfplugin.workflows.model import DeclaredWorkflow, DefinedWorkflow
+from alembic_wfplugin.workflows.remembered import WorkflowMemory
 
 
 def read_database(connection: Connection, before_sending: Callable[[], None]) -> str:
@@ -28,19 +29,19 @@ def read_database(connection: Connection, before_sending: Callable[[], None]) ->
 
 class WorkflowComparison:
     def __init__(self, connection: Connection, options: Options, cache: ComparisonCache) -> None:
-        self.options, self.cache = options, cache
+        self.options, self.memory = options, WorkflowMemory.of(cache)
         self.registry: Mapping[str, Any] = compat.workflow_registry()
         self.default_workflows = compat.default_product_workflows()
         self.declared: Mapping[str, DeclaredWorkflow] | None = None  # read only when the cache cannot vouch
 
     def read_code(self) -> Code:
-        cache = self.cache
+        memory = self.memory
         translated, translations_dir = compat.workflow_translations()
         warnings = untranslated(self.registry, translated, translations_dir)  # read every run: a file of its own
-        digest = cache.unchanged_declared(self.registry)  # a stat per module when nothing changed
+        digest = memory.unchanged_declared(self.registry)  # a stat per module when nothing changed
         if digest is None:
             self.declared = self._declared()
-            digest = cache.remember_declared(self.registry, self.declared)
+            digest = memory.remember_declared(self.registry, self.declared)
         return Code(value_digest((digest, tuple(self.default_workflows))), tuple(warnings))
 
     def compare(self, database: str, handed: Handoff) -> Compared:
@@ -57,7 +58,9 @@ class WorkflowComparison:
         return Compared(handed, before=workflow_changes(changes), warnings=tuple(warnings))
 
     def _declared(self) -> Mapping[str, DeclaredWorkflow]:
-        return declared_workflows(self.registry, from_source=self.options.read_workflows == "source", cache=self.cache)
+        return declared_workflows(
+            self.registry, from_source=self.options.read_workflows == "source", memory=self.memory
+        )
 
 
 def _renamed_links(workflows: Mapping[str, DefinedWorkflow], renamed: Mapping[str, str]) -> dict[str, DefinedWorkflow]:

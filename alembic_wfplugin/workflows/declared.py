@@ -7,30 +7,30 @@ from collections.abc import Mapping
 from typing import Any
 
 from alembic_wfplugin import compat
-from alembic_wfplugin.cache import ComparisonCache
 from alembic_wfplugin.errors import WorkflowPluginError, listed
 from alembic_wfplugin.workflows.model import DeclaredWorkflow
 from alembic_wfplugin.workflows.module_files import ModuleFiles
+from alembic_wfplugin.workflows.remembered import WorkflowMemory
 from alembic_wfplugin.workflows.source import Plain
 
 
 def declared_workflows(
-    registry: Mapping[str, Any] | None = None, *, from_source: bool = False, cache: ComparisonCache | None = None
+    registry: Mapping[str, Any] | None = None, *, from_source: bool = False, memory: WorkflowMemory | None = None
 ) -> dict[str, DeclaredWorkflow]:
     """Instantiate every ``LazyWorkflowInstance`` and read its target and description; with
     ``from_source``, read them from the module's source where it states them plainly (remembered by
-    the source's content in ``cache``), and import only the others. A module that does not exist, or
+    the source's content in ``memory``), and import only the others. A module that does not exist, or
     does not define the function exactly once, is never plain: its import reports it.
 
     Every broken registration is collected, so one run reports them all.
     """
     registry = compat.workflow_registry() if registry is None else registry
-    cache = ComparisonCache(None) if cache is None else cache
-    files = cache.module_files
+    memory = WorkflowMemory() if memory is None else memory
+    files = memory.module_files
     declared: dict[str, DeclaredWorkflow] = {}
     problems: list[str] = []
     for name, module, function in sorted(compat.registered_modules(registry)):
-        plain = _from_source(module, function, files, cache) if from_source else None
+        plain = _from_source(module, function, files, memory) if from_source else None
         if plain is not None:
             declared[name] = DeclaredWorkflow(name, module, plain[0], plain[1], compat.is_orchestrator_module(module))
             continue
@@ -62,8 +62,8 @@ def declared_workflows(
     return declared
 
 
-def _from_source(module: str, function: str, files: ModuleFiles, cache: ComparisonCache) -> Plain | None:
+def _from_source(module: str, function: str, files: ModuleFiles, memory: WorkflowMemory) -> Plain | None:
     path = files.source_file(module)
     if path is None:
         return None
-    return cache.plain_decorator_of_file(path, function)
+    return memory.plain_decorator_of_file(path, function)

@@ -3,7 +3,7 @@ the scheduler jobs linked to workflows in a second, on releases that keep schedu
 
 The database builds the whole state as one JSON text: one row to transfer and one string to parse
 (``json.loads`` is C), instead of a Python row per workflow; and the text itself is what the comparison
-cache fingerprints (see ``cache.py``), so an unchanged database is recognised without building a
+cache fingerprints (see ``alembic_wfplugin/cache.py``), so an unchanged database is recognised without building a
 Python object per row.
 """
 

@@ -3,7 +3,7 @@ fingerprints that tell when a file or folder changed.
 
 ``ModuleFiles`` lists each package folder once, as the import system's path finder does; what it found
 is kept with the fingerprints of the folders and files it rested on (``Resolutions``), and found again
-only when one of them changed (``cache.py`` keeps them between runs).
+only when one of them changed (``remembered.py`` keeps them between runs).
 """
 
 from __future__ import annotations
