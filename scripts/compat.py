@@ -56,7 +56,8 @@ TESTS = (
 class Result:
     release: str
     alembic: str
-    outcome: str
+    outcome: str  # "5 passed", "5 passed, 1 warning", "FAILED: ...", "install failed: ..."
+    passed: bool = False
 
 
 def main(argv: list[str]) -> int:
@@ -69,7 +70,12 @@ def main(argv: list[str]) -> int:
         results = list(pool.map(lambda release: run(release, installed[release]), releases))
     print()
     print(table(results))
-    return 0 if all(result.outcome.startswith("passed") for result in results) else 1
+    return exit_status(results)
+
+
+def exit_status(results: list[Result]) -> int:
+    """0 when every release passed (its outcome reads "5 passed", with or without warnings), else 1."""
+    return 0 if results and all(result.passed for result in results) else 1
 
 
 def install(release: str) -> str:
@@ -109,7 +115,7 @@ def run(release: str, install_error: str) -> Result:
     summary = last_line(done.stdout).split(" in ")[0]  # "5 passed", without the time
     outcome = summary if done.returncode == 0 else f"FAILED: {summary} (see {log})"
     print(f"=== orchestrator-core {release}: {outcome}", flush=True)
-    return Result(release, alembic, outcome)
+    return Result(release, alembic, outcome, passed=done.returncode == 0)
 
 
 def version(venv: Path, package: str) -> str:
