@@ -82,15 +82,13 @@ class Section(Protocol):
     def to_json(self) -> Any:
         """What this run used, as JSON, for the next run."""
 
-    def saved(self) -> None:
-        """It was written: what the next comparison in this process starts from."""
-
 
 S = TypeVar("S", bound=Section)
 
 
 class ComparisonCache:
-    """The cache file's contents for one run. ``path=None``: nothing is read or written."""
+    """The cache file's contents for one run, saved once at its end. ``path=None``: nothing is read or
+    written."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -137,9 +135,6 @@ class ComparisonCache:
                 raise
         except OSError:
             return  # a cache that cannot be written (read-only home, full disk) only costs time
-        self.last = json.loads(body)
-        for section in self._sections.values():
-            section.saved()
 
     def _load(self, path: Path) -> dict[str, Any]:
         """Trust the file only if its body is the one its header's checksum was computed from, by this

@@ -110,9 +110,6 @@ class WorkflowMemory:
         self.this_run.modules = self.module_files.found
         return self.this_run.to_json()
 
-    def saved(self) -> None:
-        self.last = copy.deepcopy(self.this_run)
-
     def plain_decorator_of_file(self, path: str, function: str) -> Plain | None:
         """``source.plain_decorator`` of the file at ``path``; the file is read only when its stat
         fingerprint moved since the last run (or was taken just after a change), or when its answer is
